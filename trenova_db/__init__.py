@@ -1,0 +1,1 @@
+"""trenova-db: numbered raw-SQL migrations and environment-aware seeds for PostgreSQL."""

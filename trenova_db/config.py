@@ -1,0 +1,276 @@
+"""Configuration: environments, durations, DSN masking and settings resolution.
+
+Precedence, highest first: CLI flag > environment variable > ``[tool.trenova-db]``
+in pyproject.toml > default. Resolution is pure (the environment mapping and the
+pyproject path are arguments), so it is testable without a shell.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "Environment",
+    "Settings",
+    "mask_dsn",
+    "mask_secrets",
+    "parse_duration",
+    "resolve_settings",
+]
+
+
+class Environment(enum.StrEnum):
+    """Where the database lives; decides which seeds run and what is refused."""
+
+    PRODUCTION = "production"
+    STAGING = "staging"
+    DEVELOPMENT = "development"
+    TEST = "test"
+
+    @classmethod
+    def parse(cls, value: str | Environment) -> Environment:
+        if isinstance(value, Environment):
+            return value
+        key = value.strip().lower()
+        try:
+            return _ALIASES[key]
+        except KeyError:
+            accepted = ", ".join(sorted(_ALIASES))
+            raise ConfigurationError(
+                f"unknown environment {value!r}; accepted values: {accepted}",
+                hint="pass --env development (or set TRENOVA_ENV) with one of those names",
+            ) from None
+
+    @property
+    def is_protected(self) -> bool:
+        """Production and staging: no reset, confirmation for destructive work."""
+        return self in (Environment.PRODUCTION, Environment.STAGING)
+
+
+_ALIASES: dict[str, Environment] = {
+    "production": Environment.PRODUCTION,
+    "prod": Environment.PRODUCTION,
+    "staging": Environment.STAGING,
+    "stage": Environment.STAGING,
+    "development": Environment.DEVELOPMENT,
+    "dev": Environment.DEVELOPMENT,
+    "test": Environment.TEST,
+    "testing": Environment.TEST,
+}
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(value: str | float | int, *, name: str = "duration") -> float:
+    """``"1s"``, ``"500ms"``, ``"2m"``, ``"1.5"`` (seconds) or a number -> seconds."""
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if match is None:
+            raise ConfigurationError(
+                f"invalid {name} {value!r}",
+                hint="use a number of seconds or a unit: 500ms, 10s, 2m, 1h",
+            )
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds < 0:
+        raise ConfigurationError(f"invalid {name} {value!r}: must not be negative")
+    return seconds
+
+
+def mask_dsn(dsn: str) -> str:
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``.
+
+    Also masks ``password=`` in query strings and key=value DSNs.
+    """
+    try:
+        parts = urlsplit(dsn)
+    except ValueError:
+        return _mask_kv(dsn)
+    if not parts.scheme or "@" not in parts.netloc:
+        return _mask_kv(dsn)
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    if ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        userinfo = f"{user}:***"
+    netloc = f"{userinfo}@{hostinfo}"
+    return _mask_kv(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+
+
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)([^@\s]*)(@)")
+
+
+def _mask_kv(text: str) -> str:
+    return _KV_PASSWORD.sub(lambda m: m.group(1) + "***", text)
+
+
+def mask_secrets(text: str, *secrets: str | None) -> str:
+    """Remove every DSN password and the given literal secrets from ``text``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), text)
+    return _mask_kv(text)
+
+
+def dsn_password(dsn: str | None) -> str | None:
+    if not dsn:
+        return None
+    try:
+        parts = urlsplit(dsn)
+        if parts.password:
+            return parts.password
+    except ValueError:
+        pass
+    match = _KV_PASSWORD.search(dsn)
+    if match and match.group(2) not in ("", "''"):
+        return match.group(2).strip("'")
+    return None
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Everything a command needs to know, after precedence has been applied.
+
+    ``database_url`` is None when nothing was configured: the CLI then uses the
+    embedded server; the library refuses (it never starts a server itself).
+    """
+
+    database_url: str | None = None
+    environment: Environment = Environment.DEVELOPMENT
+    migrations_dir: Path = Path("sql")
+    seeds_dir: Path = Path("seeds")
+    schema: str = "public"
+    lock_timeout: float = 60.0
+    lock_timeout_set: bool = False
+    statement_timeout: float | None = None
+    connect_timeout: float = 10.0
+    debug: bool = False
+    project_root: Path = Path(".")
+
+    @property
+    def masked_url(self) -> str:
+        return mask_dsn(self.database_url) if self.database_url else "(embedded)"
+
+
+_CONFIG_KEYS = {
+    "database-url": "database_url",
+    "env": "environment",
+    "environment": "environment",
+    "migrations-dir": "migrations_dir",
+    "seeds-dir": "seeds_dir",
+    "schema": "schema",
+    "lock-timeout": "lock_timeout",
+    "statement-timeout": "statement_timeout",
+    "connect-timeout": "connect_timeout",
+}
+
+_ENV_VARS: tuple[tuple[str, str], ...] = (
+    ("TRENOVA_DATABASE_URL", "database_url"),
+    ("DATABASE_URL", "database_url"),
+    ("TRENOVA_ENV", "environment"),
+    ("TRENOVA_APP_ENV", "environment"),
+    ("APP_ENV", "environment"),
+    ("TRENOVA_MIGRATIONS_DIR", "migrations_dir"),
+    ("TRENOVA_SEEDS_DIR", "seeds_dir"),
+    ("TRENOVA_SCHEMA", "schema"),
+    ("TRENOVA_LOCK_TIMEOUT", "lock_timeout"),
+    ("TRENOVA_STATEMENT_TIMEOUT", "statement_timeout"),
+    ("TRENOVA_CONNECT_TIMEOUT", "connect_timeout"),
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding a pyproject.toml."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return start
+
+
+def read_pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigurationError(
+            f"cannot read {path}: {exc}", hint="fix the TOML syntax of pyproject.toml"
+        ) from exc
+    section = data.get("tool", {}).get("trenova-db", {})
+    if not isinstance(section, dict):
+        raise ConfigurationError(f"{path}: [tool.trenova-db] must be a table")
+    unknown = sorted(set(section) - set(_CONFIG_KEYS))
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown key(s) in [tool.trenova-db]: {', '.join(unknown)}",
+            hint="accepted keys: " + ", ".join(sorted(_CONFIG_KEYS)),
+        )
+    return {_CONFIG_KEYS[k]: v for k, v in section.items()}
+
+
+def resolve_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Apply precedence to flags (None = not given), the environment and pyproject."""
+    environ = os.environ if environ is None else environ
+    root = find_project_root(cwd or Path.cwd())
+    merged: dict[str, Any] = {}
+    merged.update(read_pyproject(root))
+    # Later names in _ENV_VARS are weaker aliases: apply them first.
+    for var, key in reversed(_ENV_VARS):
+        value = environ.get(var)
+        if value:
+            merged[key] = value
+    for key, value in (flags or {}).items():
+        if value is not None:
+            merged[key] = value
+
+    lock_timeout_set = "lock_timeout" in merged
+    out: dict[str, Any] = {"project_root": root, "lock_timeout_set": lock_timeout_set}
+    if "database_url" in merged:
+        out["database_url"] = str(merged["database_url"])
+    if "environment" in merged:
+        out["environment"] = Environment.parse(str(merged["environment"]))
+    for key in ("migrations_dir", "seeds_dir"):
+        if key in merged:
+            path = Path(str(merged[key]))
+            out[key] = path if path.is_absolute() else root / path
+        else:
+            out[key] = root / ("sql" if key == "migrations_dir" else "seeds")
+    if "schema" in merged:
+        schema = str(merged["schema"])
+        if not _IDENT.match(schema):
+            raise ConfigurationError(
+                f"invalid schema name {schema!r}",
+                hint="use a plain identifier: letters, digits and underscores",
+            )
+        out["schema"] = schema
+    for key in ("lock_timeout", "connect_timeout"):
+        if key in merged:
+            out[key] = parse_duration(merged[key], name=key.replace("_", "-"))
+    if "statement_timeout" in merged:
+        out["statement_timeout"] = parse_duration(
+            merged["statement_timeout"], name="statement-timeout"
+        )
+    out["debug"] = environ.get("TRENOVA_DB_DEBUG", "") not in ("", "0", "false", "no")
+    return Settings(**out)

@@ -1,0 +1,140 @@
+"""Every error trenova-db raises, and the exit code each one maps to.
+
+One tree, so callers can catch as broadly or as narrowly as they need::
+
+    TrenovaDBError (exit 1)
+    ├── ConfigurationError (exit 2)       bad flag, unknown environment, missing extra
+    ├── DatabaseUnavailable (exit 1)      cannot connect (the DSN is always masked)
+    ├── LockTimeout (exit 3)              migration lock held by someone else
+    ├── ValidationError (exit 4)          nothing was touched
+    │   ├── DiscoveryError                bad migration files, all listed at once
+    │   ├── HistoryMismatch               drift, missing files, out of order, dirty rows
+    │   ├── StaleRegistry                 seeds/registry.json does not match the files
+    │   └── SeedGraphError                dependency cycle or unknown dependency
+    ├── Refused (exit 5)                  production safeguard, no confirmation
+    ├── MigrationFailed (exit 1)          SQL error, with file, statement, line, column
+    └── SeedFailed (exit 1)               a seed raised; rolled back and recorded
+
+Foreign exceptions (asyncpg, OSError) are translated at the connection boundary
+(`trenova_db.connection`) with ``raise ... from exc``; nothing above it sees them.
+Every message says what happened *and* what to run next.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "DatabaseUnavailable",
+    "DiscoveryError",
+    "HistoryMismatch",
+    "LockTimeout",
+    "MigrationFailed",
+    "Refused",
+    "SeedFailed",
+    "SeedGraphError",
+    "StaleRegistry",
+    "TrenovaDBError",
+    "ValidationError",
+]
+
+
+class TrenovaDBError(Exception):
+    """Base of every trenova-db error. ``exit_code`` is what the CLI exits with."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class ConfigurationError(TrenovaDBError):
+    """A flag, environment variable or config value is invalid (exit 2)."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(TrenovaDBError):
+    """The database could not be reached, or refused us (exit 1)."""
+
+
+class LockTimeout(TrenovaDBError):
+    """The migration advisory lock was not acquired in time (exit 3)."""
+
+    exit_code = 3
+
+
+class ValidationError(TrenovaDBError):
+    """Something must be fixed before anything runs (exit 4).
+
+    ``problems`` lists every finding; the message summarises them.
+    """
+
+    exit_code = 4
+
+    def __init__(
+        self, message: str, *, problems: list[str] | None = None, hint: str | None = None
+    ) -> None:
+        self.problems = list(problems or [])
+        full = message
+        if self.problems:
+            full = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(full, hint=hint)
+
+
+class DiscoveryError(ValidationError):
+    """Migration files are malformed: duplicate versions, bad names, bad bytes."""
+
+
+class HistoryMismatch(ValidationError):
+    """The applied history disagrees with the files: drift, missing, order, dirty."""
+
+
+class StaleRegistry(ValidationError):
+    """seeds/registry.json does not describe the seed files on disk."""
+
+
+class SeedGraphError(ValidationError):
+    """Seed dependencies form a cycle or name a seed that does not exist."""
+
+
+class Refused(TrenovaDBError):
+    """A safeguard refused the operation (production, no confirmation) (exit 5)."""
+
+    exit_code = 5
+
+
+class MigrationFailed(TrenovaDBError):
+    """A migration's SQL failed. Carries where, so the user can jump to it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        version: int | None = None,
+        statement: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.version = version
+        self.statement = statement
+        self.line = line
+        self.column = column
+
+
+class SeedFailed(TrenovaDBError):
+    """A seed raised. Its transaction was rolled back and the failure recorded."""
+
+    def __init__(self, message: str, *, seed: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.seed = seed
