@@ -1,1 +1,67 @@
-"""trenova-db: numbered raw-SQL migrations and environment-aware seeds for PostgreSQL."""
+"""trenova-db: numbered raw-SQL migrations and environment-aware seeds for PostgreSQL.
+
+Library use (a service on boot)::
+
+    import trenova_db
+    report = await trenova_db.migrate(dsn, migrations_dir="sql")
+"""
+
+from .api import make_settings, migrate, repair, rollback, status
+from .config import Environment, Settings
+from .errors import (
+    ConfigurationError,
+    DatabaseUnavailable,
+    DiscoveryError,
+    HistoryMismatch,
+    LockTimeout,
+    MigrationFailed,
+    Refused,
+    SeedFailed,
+    SeedGraphError,
+    StaleRegistry,
+    TrenovaDBError,
+    ValidationError,
+)
+from .reports import (
+    MigrateReport,
+    MigrationItem,
+    Progress,
+    RepairReport,
+    RollbackReport,
+    SeedItem,
+    SeedReport,
+    StatusReport,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigurationError",
+    "DatabaseUnavailable",
+    "DiscoveryError",
+    "Environment",
+    "HistoryMismatch",
+    "LockTimeout",
+    "MigrateReport",
+    "MigrationFailed",
+    "MigrationItem",
+    "Progress",
+    "Refused",
+    "RepairReport",
+    "RollbackReport",
+    "SeedFailed",
+    "SeedGraphError",
+    "SeedItem",
+    "SeedReport",
+    "Settings",
+    "StaleRegistry",
+    "StatusReport",
+    "TrenovaDBError",
+    "ValidationError",
+    "__version__",
+    "make_settings",
+    "migrate",
+    "repair",
+    "rollback",
+    "status",
+]

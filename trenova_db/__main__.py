@@ -1,0 +1,3 @@
+from trenova_db.cli.main import run
+
+run()

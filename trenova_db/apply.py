@@ -1,0 +1,255 @@
+"""Running one migration up or down, and turning SQL errors into MigrationFailed.
+
+- ``.tx`` files: the file and its bookkeeping row go to the server as ONE
+  simple-protocol message (``BEGIN; file; INSERT row; COMMIT``): applied
+  exactly once or not at all, in a single round trip.
+- other files: the row is written dirty first, then each statement runs on its
+  own (``CREATE INDEX CONCURRENTLY`` refuses transaction blocks) and
+  ``statements_done`` is advanced after each, so a failure leaves a precise,
+  reported dirty state instead of a guess.
+
+Errors carry file, statement number, line and column (dbmate's QueryError idea):
+the server's error position is mapped back into the file.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from .bookkeeping import quote_ident, quote_literal
+from .discovery import MigrationFile
+from .errors import DatabaseUnavailable, MigrationFailed, ValidationError
+from .splitter import SplitError, Statement, is_transaction_control, line_col, split_statements
+
+__all__ = ["Applier"]
+
+_DURATION = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
+
+
+class Applier:
+    """Executes migrations on one connection; bookkeeping in ``schema``."""
+
+    def __init__(self, conn: Any, schema: str, *, actor: str) -> None:
+        self.conn = conn
+        self.table = f"{quote_ident(schema)}.schema_migrations"
+        self.actor = actor
+
+    # -- checks done before anything runs ---------------------------------
+
+    @staticmethod
+    def check_runnable(migrations: list[MigrationFile], *, down: bool = False) -> None:
+        """Refuse tx files that would commit our transaction early, and unsplittable files."""
+        problems: list[str] = []
+        for m in migrations:
+            sql = m.down_sql if down else m.up_sql
+            path = m.down_path if down else m.up_path
+            kind = m.down_kind if down else m.kind
+            if sql is None or path is None:
+                continue
+            try:
+                statements = split_statements(sql)
+            except SplitError as exc:
+                problems.append(f"{path.name}: {exc}")
+                continue
+            if not statements:
+                problems.append(f"{path.name}: contains only comments; nothing to run")
+            elif kind == "tx":
+                for i, st in enumerate(statements, 1):
+                    if is_transaction_control(st.text):
+                        problems.append(
+                            f"{path.name}: statement {i} (line {st.line}) is "
+                            f"{st.text.split()[0].upper()}, which would end the migration's "
+                            "transaction early; remove it (.tx files are wrapped for you)"
+                        )
+                        break
+        if problems:
+            raise ValidationError(
+                "migration files cannot run as written; nothing was applied",
+                problems=problems,
+                hint="fix the files listed and run the command again",
+            )
+
+    # -- up -----------------------------------------------------------------
+
+    async def apply_tx(self, m: MigrationFile, *, batch: int, durable: bool = True) -> int:
+        # Intermediate commits of a long run skip the WAL flush: a crash can
+        # only lose whole migrations together with their rows (WAL is ordered),
+        # and the run's last commit is durable, flushing all that came before.
+        relax = "" if durable else "SET LOCAL synchronous_commit TO OFF;\n"
+        prefix = f"BEGIN;\n{relax}"
+        row = (
+            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, duration_ms, "
+            f"batch) VALUES ({m.version}, {quote_literal(m.name)}, 'tx', "
+            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {_DURATION}, {batch})"
+        )
+        script = f"{prefix}{m.up_sql}\n;\n{row};\nCOMMIT;"
+        started = time.perf_counter()
+        try:
+            await self.conn.execute(script)
+        except asyncpg.PostgresError as exc:
+            await self._rollback_quietly()
+            raise _failure(exc, m, m.up_path, m.up_sql, len(prefix), tx=True) from exc
+        except (OSError, asyncpg.InterfaceError) as exc:
+            raise _lost(exc, m, tx=True) from exc
+        return int((time.perf_counter() - started) * 1000)
+
+    async def apply_notx(self, m: MigrationFile, *, batch: int) -> int:
+        statements = split_statements(m.up_sql)
+        started = time.perf_counter()
+        v = m.version
+        try:
+            await self.conn.execute(
+                f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, batch, "
+                f"dirty, statements_done) VALUES ({v}, {quote_literal(m.name)}, 'notx', "
+                f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)"
+            )
+            await self._run_statements(m, m.up_path, m.up_sql, statements, track=True)
+            elapsed = int((time.perf_counter() - started) * 1000)
+            await self.conn.execute(
+                f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
+                f"applied_at = clock_timestamp() WHERE version = {v}"
+            )
+        except (OSError, asyncpg.InterfaceError) as exc:
+            raise _lost(exc, m, tx=False) from exc
+        return elapsed
+
+    # -- down ---------------------------------------------------------------
+
+    async def rollback(self, m: MigrationFile) -> int:
+        assert m.down_sql is not None and m.down_path is not None
+        started = time.perf_counter()
+        delete = f"DELETE FROM {self.table} WHERE version = {m.version}"
+        try:
+            if m.down_kind == "tx":
+                prefix = "BEGIN;\n"
+                try:
+                    await self.conn.execute(f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;")
+                except asyncpg.PostgresError as exc:
+                    await self._rollback_quietly()
+                    raise _failure(
+                        exc, m, m.down_path, m.down_sql, len(prefix), tx=True, down=True
+                    ) from exc
+            else:
+                await self.conn.execute(
+                    f"UPDATE {self.table} SET dirty = true, "
+                    f"error = 'rollback in progress' WHERE version = {m.version}"
+                )
+                statements = split_statements(m.down_sql)
+                await self._run_statements(m, m.down_path, m.down_sql, statements, track=False)
+                await self.conn.execute(delete)
+        except (OSError, asyncpg.InterfaceError) as exc:
+            raise _lost(exc, m, tx=m.down_kind == "tx") from exc
+        return int((time.perf_counter() - started) * 1000)
+
+    # -- helpers ------------------------------------------------------------
+
+    async def _run_statements(
+        self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, track: bool
+    ) -> None:
+        for i, st in enumerate(statements):
+            try:
+                await self.conn.execute(st.text)
+            except asyncpg.PostgresError as exc:
+                failure = _failure(
+                    exc, m, path, sql, 0, tx=False, statement=(i + 1, len(statements), st),
+                    down=not track,
+                )
+                await self.conn.execute(
+                    f"UPDATE {self.table} SET dirty = true, error = "
+                    f"{quote_literal(failure.message)} WHERE version = {m.version}"
+                )
+                raise failure from exc
+            if track:
+                await self.conn.execute(
+                    f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
+                )
+
+    async def _rollback_quietly(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+            pass
+
+
+def _failure(
+    exc: asyncpg.PostgresError,
+    m: MigrationFile,
+    path: Path,
+    sql: str,
+    base: int,
+    *,
+    tx: bool,
+    statement: tuple[int, int, Statement] | None = None,
+    down: bool = False,
+) -> MigrationFailed:
+    """Map the server's error position (1-based, in characters) back into the file."""
+    line = column = None
+    position = getattr(exc, "position", None)
+    if statement is not None:
+        index, total, st = statement
+        offset = st.start + (int(position) - 1 if position else 0)
+        line, column = line_col(sql, offset)
+        where = f"statement {index} of {total}, line {line}, column {column}"
+    elif position:
+        offset = int(position) - 1 - base
+        if 0 <= offset < len(sql):
+            line, column = line_col(sql, offset)
+            where = f"line {line}, column {column}"
+        else:
+            where = "in its bookkeeping"
+    else:
+        where = ""
+    sqlstate = getattr(exc, "sqlstate", None) or "?"
+    text = f"{path.name}: {where + ': ' if where else ''}{exc} (SQLSTATE {sqlstate})"
+    detail = getattr(exc, "detail", None)
+    if detail:
+        text += f"\n  detail: {detail}"
+    context = getattr(exc, "context", None)
+    if context:
+        text += f"\n  context: {context}"
+    hint = getattr(exc, "hint", None)
+    if sqlstate == "25001":
+        hint = (
+            f"this statement cannot run inside a transaction: rename {path.name} without "
+            "'.tx' so it runs statement by statement"
+        )
+    elif tx:
+        hint = (
+            "the transaction was rolled back: nothing of this migration was applied; "
+            f"fix the SQL and run `trenova-db {'rollback' if down else 'migrate'}` again"
+        )
+    elif statement is not None:
+        index, total, _ = statement
+        done = index - 1
+        action = "rollback" if down else "migration"
+        hint = (
+            f"this {action} runs outside a transaction: {done} of {total} statements "
+            f"completed and version {m.version} is recorded as dirty; fix the database by "
+            f"hand, then run `trenova-db repair --version {m.version} --applied` or "
+            "`--rolled-back`"
+        )
+    return MigrationFailed(
+        text,
+        path=str(path),
+        version=m.version,
+        statement=statement[0] if statement else None,
+        line=line,
+        column=column,
+        hint=hint,
+    )
+
+
+def _lost(exc: BaseException, m: MigrationFile, *, tx: bool) -> DatabaseUnavailable:
+    state = (
+        "the server rolls the transaction back: nothing of it was applied"
+        if tx
+        else f"version {m.version} is recorded as dirty; check `trenova-db status`"
+    )
+    return DatabaseUnavailable(
+        f"connection lost while running {m.label}: {exc}",
+        hint=f"{state}; reconnect and run the command again",
+    )

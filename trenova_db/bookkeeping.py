@@ -1,0 +1,242 @@
+"""trenova-db's own tables, versioned so they can evolve (yoyo's idea).
+
+``trenova_db_versions`` records which of INTERNAL_MIGRATIONS have run; they
+run under the migration advisory lock, each in its own transaction. Tables:
+
+- ``schema_migrations``: one row per applied (or dirty) migration.
+- ``seed_history``: one row per (seed, version, environment), status enum.
+- ``trenova_db_audit``: one row per migrate/rollback/repair/seed/reset/setup run.
+
+The history is read with ``COPY (...) TO STDOUT``: asyncpg sends that as one
+simple-protocol message, so the no-op ``migrate`` a service runs on boot costs
+a single round trip (a prepared ``fetch`` would cost two).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from .errors import HistoryMismatch
+
+__all__ = [
+    "CURRENT_VERSION",
+    "AppliedMigration",
+    "History",
+    "ensure_bookkeeping",
+    "quote_ident",
+    "quote_literal",
+    "read_history",
+]
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str | None) -> str:
+    # Sessions run with standard_conforming_strings=on (the default since 9.1),
+    # so doubling quotes is the complete escape; NUL cannot occur in text.
+    if value is None:
+        return "NULL"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _internal_migrations(s: str) -> list[tuple[int, str]]:
+    return [
+        (
+            1,
+            f"""
+            CREATE TABLE {s}.schema_migrations (
+                version         bigint PRIMARY KEY CHECK (version >= 0),
+                name            text NOT NULL,
+                kind            text NOT NULL CHECK (kind IN ('tx', 'notx')),
+                checksum        text NOT NULL,
+                applied_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+                applied_by      text NOT NULL DEFAULT current_user,
+                duration_ms     integer NOT NULL DEFAULT 0,
+                batch           integer NOT NULL,
+                dirty           boolean NOT NULL DEFAULT false,
+                statements_done integer NOT NULL DEFAULT 0,
+                error           text
+            );
+            CREATE TYPE {s}.seed_status_enum AS ENUM ('Active', 'Inactive', 'Orphaned');
+            CREATE TABLE {s}.seed_history (
+                id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name        text NOT NULL,
+                version     text NOT NULL,
+                environment text NOT NULL,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+                applied_by  text NOT NULL DEFAULT current_user,
+                status      {s}.seed_status_enum NOT NULL,
+                notes       text,
+                error       text,
+                details     jsonb NOT NULL DEFAULT '{{}}',
+                UNIQUE (name, version, environment)
+            );
+            CREATE TABLE {s}.trenova_db_audit (
+                id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                operation   text NOT NULL,
+                environment text NOT NULL,
+                actor       text NOT NULL,
+                host        text NOT NULL,
+                started_at  timestamptz NOT NULL,
+                finished_at timestamptz,
+                outcome     text NOT NULL,
+                details     jsonb NOT NULL DEFAULT '{{}}'
+            );
+            CREATE INDEX trenova_db_audit_started_at_idx ON {s}.trenova_db_audit (started_at);
+            """,
+        ),
+    ]
+
+
+CURRENT_VERSION = len(_internal_migrations("x"))
+
+
+async def ensure_bookkeeping(conn: Any, schema: str) -> int:
+    """Bring the bookkeeping tables to CURRENT_VERSION. Call under the lock.
+
+    Returns the version found before upgrading (0 = fresh database).
+    """
+    s = quote_ident(schema)
+    await conn.execute(
+        f"CREATE SCHEMA IF NOT EXISTS {s};"
+        f"CREATE TABLE IF NOT EXISTS {s}.trenova_db_versions ("
+        " version integer PRIMARY KEY,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    found = await conn.fetchval(f"SELECT coalesce(max(version), 0) FROM {s}.trenova_db_versions")
+    for version, sql in _internal_migrations(s):
+        if version <= found:
+            continue
+        try:
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    f"INSERT INTO {s}.trenova_db_versions (version) VALUES ({version})"
+                )
+        except asyncpg.DuplicateObjectError as exc:
+            raise HistoryMismatch(
+                f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
+                hint="another tool (golang-migrate?) owns a table of that name; pass "
+                "--schema to keep trenova-db's tables elsewhere",
+            ) from exc
+        except asyncpg.DuplicateTableError as exc:
+            raise HistoryMismatch(
+                f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
+                hint="another tool (golang-migrate?) owns a table of that name; pass "
+                "--schema to keep trenova-db's tables elsewhere",
+            ) from exc
+    return int(found)
+
+
+class AppliedMigration(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    name: str
+    kind: str
+    checksum: str
+    applied_at: datetime
+    applied_by: str
+    duration_ms: int
+    batch: int
+    dirty: bool
+    statements_done: int
+    error: str | None = None
+
+
+class History(msgspec.Struct, frozen=True, kw_only=True):
+    internal_version: int
+    applied: tuple[AppliedMigration, ...] = ()
+    audit_id: int | None = None
+
+    @property
+    def last_batch(self) -> int:
+        return max((m.batch for m in self.applied), default=0)
+
+
+_UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+def _unescape(field: str) -> str | None:
+    if field == "\\N":
+        return None
+    if "\\" not in field:
+        return field
+    out: list[str] = []
+    i = 0
+    while i < len(field):
+        ch = field[i]
+        if ch == "\\" and i + 1 < len(field):
+            out.append(_UNESCAPE.get(field[i + 1], field[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _history_query(schema: str, audit_values: str | None) -> str:
+    s = quote_ident(schema)
+    audit_cte = ""
+    audit_col = "NULL::bigint"
+    if audit_values is not None:
+        audit_cte = (
+            f"WITH audit AS (INSERT INTO {s}.trenova_db_audit (operation, environment, actor, "
+            f"host, started_at, finished_at, outcome, details) VALUES ({audit_values}) "
+            "RETURNING id) "
+        )
+        audit_col = "(SELECT id FROM audit)"
+    return (
+        f"COPY ({audit_cte}SELECT {audit_col}, i.v, m.version, m.name, m.kind, m.checksum, "
+        "extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms, m.batch, m.dirty, "
+        "m.statements_done, m.error "
+        f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
+        f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version) TO STDOUT"
+    )
+
+
+async def read_history(conn: Any, schema: str, *, audit_values: str | None = None) -> History:
+    """The whole history in one round trip. internal_version 0 = no tables yet.
+
+    ``audit_values`` (a rendered VALUES tuple) inserts an audit row in the same
+    statement, so even the no-op path is audited without a second round trip.
+    """
+    buffer = io.BytesIO()
+    try:
+        await conn.copy_from_query(_history_query(schema, audit_values), output=buffer)
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return History(internal_version=0)
+    except asyncpg.UndefinedColumnError:
+        # Tables of an older layout: the slow path upgrades them under the lock.
+        return History(internal_version=-1)
+    applied: list[AppliedMigration] = []
+    internal_version = 0
+    audit_id: int | None = None
+    for line in buffer.getvalue().decode("utf-8").splitlines():
+        f = [_unescape(x) for x in line.split("\t")]
+        audit_id = int(f[0]) if f[0] is not None else None
+        internal_version = int(f[1]) if f[1] is not None else 0
+        if f[2] is None:
+            continue
+        applied.append(
+            AppliedMigration(
+                version=int(f[2]),
+                name=f[3] or "",
+                kind=f[4] or "tx",
+                checksum=f[5] or "",
+                applied_at=datetime.fromtimestamp(float(f[6] or 0), tz=UTC),
+                applied_by=f[7] or "",
+                duration_ms=int(f[8] or 0),
+                batch=int(f[9] or 0),
+                dirty=f[10] == "t",
+                statements_done=int(f[11] or 0),
+                error=f[12],
+            )
+        )
+    return History(internal_version=internal_version, applied=tuple(applied), audit_id=audit_id)

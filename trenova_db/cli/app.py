@@ -1,0 +1,427 @@
+"""The ``trenova-db`` command: parses arguments, calls the library, renders reports.
+
+No SQL here: every command is a call into the core and a report handed to
+:class:`~trenova_db.cli.output.Output`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import anyio
+from cyclopts import App, Parameter
+
+from ..config import Settings, dsn_password, mask_dsn, resolve_settings
+from ..errors import ConfigurationError
+from .output import Output
+
+R = TypeVar("R")
+
+
+@Parameter(name="*")
+@dataclass
+class Common:
+    """Options every database command takes (flag > environment > pyproject > default)."""
+
+    database_url: Annotated[str | None, Parameter(help="PostgreSQL URL [env: DATABASE_URL]; default: the embedded server")] = None
+    env: Annotated[str | None, Parameter(help="production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV]")] = None
+    migrations_dir: Annotated[Path | None, Parameter(help="migrations folder (default sql)")] = None
+    seeds_dir: Annotated[Path | None, Parameter(help="seeds folder (default seeds)")] = None
+    schema: Annotated[str | None, Parameter(help="schema of trenova-db's bookkeeping tables (default public)")] = None
+    lock_timeout: Annotated[str | None, Parameter(help="wait this long for the migration lock, e.g. 60s; also PostgreSQL lock_timeout when given")] = None
+    statement_timeout: Annotated[str | None, Parameter(help="PostgreSQL statement_timeout for migration sessions, e.g. 5m")] = None
+    connect_timeout: Annotated[str | None, Parameter(help="keep retrying the connection this long, e.g. 10s")] = None
+    json: Annotated[bool, Parameter(help="print one JSON document on stdout and nothing else")] = False
+
+
+app = App(
+    name="trenova-db",
+    help="Numbered raw-SQL migrations and environment-aware seeds for PostgreSQL.",
+    default_parameter=Parameter(negative=()),
+    version_flags=["--version"],
+    version="0.1.0",
+)
+embedded_app = App(name="embedded", help="Manage the zero-setup embedded PostgreSQL server.")
+app.command(embedded_app)
+
+
+def _settings(common: Common | None) -> Settings:
+    c = common or Common()
+    flags = {
+        "database_url": c.database_url,
+        "environment": c.env,
+        "migrations_dir": c.migrations_dir,
+        "seeds_dir": c.seeds_dir,
+        "schema": c.schema,
+        "lock_timeout": c.lock_timeout,
+        "statement_timeout": c.statement_timeout,
+        "connect_timeout": c.connect_timeout,
+    }
+    return resolve_settings(flags)
+
+
+def _out(common: Common | None, verbose: bool = False) -> Output:
+    c = common or Common()
+    return Output(json=c.json, verbose=verbose, secret=dsn_password(c.database_url))
+
+
+def _database(settings: Settings, out: Output) -> Settings:
+    """The configured URL, or the embedded server (started or reused) if none."""
+    import msgspec
+
+    if settings.database_url:
+        out.secret = out.secret or dsn_password(settings.database_url)
+        return settings
+    from .. import embedded
+
+    status = embedded.ensure_running(settings.project_root)
+    assert status.dsn is not None
+    out.note(
+        f"using the embedded PostgreSQL server ({'started' if status.started else 'running'}, "
+        f"{mask_dsn(status.dsn)}, data in {status.pgdata}); set DATABASE_URL to use another"
+    )
+    return msgspec.structs.replace(settings, database_url=status.dsn)
+
+
+def _call(
+    common: Common | None,
+    work: Callable[[Settings, Output], Awaitable[Any]],
+    *,
+    verbose: bool = False,
+) -> int:
+    out = _out(common, verbose)
+    settings = _database(_settings(common), out)
+    report = anyio.run(work, settings, out)
+    out.emit(report)
+    return 0
+
+
+# -- migrations ----------------------------------------------------------------
+
+
+@app.command
+def migrate(
+    *,
+    dry_run: Annotated[bool, Parameter(help="show the plan; write nothing, take no lock")] = False,
+    verbose: Annotated[bool, Parameter(help="list each migration; with --dry-run, print its SQL")] = False,
+    allow_out_of_order: Annotated[bool, Parameter(help="apply pending versions lower than the newest applied")] = False,
+    common: Common | None = None,
+) -> int:
+    """Apply every pending migration."""
+    from ..migrator import run_migrate
+
+    async def work(s: Settings, out: Output) -> Any:
+        with out.progress() as progress:
+            return await run_migrate(
+                s, dry_run=dry_run, verbose=verbose, allow_out_of_order=allow_out_of_order,
+                progress=progress,
+            )
+
+    return _call(common, work, verbose=verbose)
+
+
+@app.command
+def rollback(
+    *,
+    target: Annotated[int, Parameter(help="roll back this many migrations, newest first")] = 1,
+    max_rollback: Annotated[int, Parameter(help="safety limit per command")] = 10,
+    force: Annotated[bool, Parameter(help="required in production (or confirm at the prompt)")] = False,
+    dry_run: Annotated[bool, Parameter(help="show what would be rolled back")] = False,
+    verbose: Annotated[bool, Parameter(help="with --dry-run, print the down SQL")] = False,
+    common: Common | None = None,
+) -> int:
+    """Roll back the last migration (or the last --target N)."""
+    from ..config import Environment
+    from ..migrator import run_rollback
+
+    async def work(s: Settings, out: Output) -> Any:
+        confirmed = False
+        if s.environment is Environment.PRODUCTION and not force and not dry_run:
+            confirmed = out.confirm(
+                f"Roll back {target} migration(s) in PRODUCTION ({s.masked_url})?", force=False
+            )
+            if not confirmed and sys.stdin.isatty():
+                raise out.refuse_unconfirmed("rollback")
+        with out.progress() as progress:
+            return await run_rollback(
+                s, target=target, max_rollback=max_rollback, force=force, dry_run=dry_run,
+                verbose=verbose, confirmed=confirmed, progress=progress,
+            )
+
+    return _call(common, work, verbose=verbose)
+
+
+@app.command
+def status(*, common: Common | None = None) -> int:
+    """Show migrations and seeds with their state."""
+    from ..maintenance import run_full_status
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_full_status(s)
+
+    return _call(common, work)
+
+
+@app.command
+def create(
+    name: Annotated[str, Parameter(help="lowercase letters, digits, '_' or '-'")],
+    /,
+    *,
+    tx: Annotated[bool, Parameter(help="run the migration in one transaction (.tx.)")] = False,
+    common: Common | None = None,
+) -> int:
+    """Create the next numbered migration (up and down files); never overwrites."""
+    from ..scaffold import create_migration
+
+    out = _out(common)
+    created = create_migration(_settings(common).migrations_dir, name, tx=tx)
+    if out.json:
+        out.emit(created)
+    else:
+        out.line(f"created {created.up}")
+        out.line(f"created {created.down}")
+    return 0
+
+
+@app.command
+def repair(
+    *,
+    version: Annotated[int | None, Parameter(help="the dirty version to resolve")] = None,
+    applied: Annotated[bool, Parameter(help="with --version: its statements were completed by hand")] = False,
+    rolled_back: Annotated[bool, Parameter(help="with --version: it was undone by hand; forget it")] = False,
+    forget_missing: Annotated[bool, Parameter(help="forget applied versions whose files are gone")] = False,
+    common: Common | None = None,
+) -> int:
+    """Realign changed checksums, forget missing files, or resolve a dirty migration."""
+    from ..migrator import run_repair
+
+    if applied and rolled_back:
+        raise ConfigurationError("pass either --applied or --rolled-back, not both")
+    mark: Literal["applied", "rolled-back"] | None = (
+        "applied" if applied else "rolled-back" if rolled_back else None
+    )
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_repair(s, version=version, mark=mark, forget_missing=forget_missing)
+
+    return _call(common, work)
+
+
+# -- seeds ---------------------------------------------------------------------
+
+
+@app.command
+def seed(
+    *,
+    force: Annotated[bool, Parameter(help="re-run seeds already applied")] = False,
+    dry_run: Annotated[bool, Parameter(help="show what would run")] = False,
+    verbose: Annotated[bool, Parameter(help="one line per seed")] = False,
+    parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
+    common: Common | None = None,
+) -> int:
+    """Apply the seeds of the current environment."""
+    from ..seeding.runner import run_seeds
+
+    async def work(s: Settings, out: Output) -> Any:
+        with out.progress() as progress:
+            return await run_seeds(
+                s, force=force, dry_run=dry_run, verbose=verbose, parallel=parallel,
+                progress=progress,
+            )
+
+    return _call(common, work, verbose=verbose)
+
+
+@app.command(name="create-seed")
+def create_seed(
+    name: Annotated[str, Parameter(help="lowercase letters, digits, '_' or '-'")],
+    /,
+    *,
+    dev: Annotated[bool, Parameter(help="a development seed (development and test)")] = False,
+    test: Annotated[bool, Parameter(help="a test-only seed")] = False,
+    common: Common | None = None,
+) -> int:
+    """Create the next numbered seed file from the template and update the registry."""
+    from ..seeding.registry import create_seed_file, sync_registry
+
+    if dev and test:
+        raise ConfigurationError("pass either --dev or --test, not both")
+    out = _out(common)
+    seeds_dir = _settings(common).seeds_dir
+    path = create_seed_file(seeds_dir, name, "development" if dev else "test" if test else "base")
+    sync = sync_registry(seeds_dir)
+    if out.json:
+        out.emit({"created": str(path), "registry": sync})
+    else:
+        out.line(f"created {path}")
+        out.line(f"registry updated: {sync.path} ({sync.seeds} seeds)")
+    return 0
+
+
+@app.command(name="seed-sync")
+def seed_sync(*, common: Common | None = None) -> int:
+    """Regenerate seeds/registry.json from the seed files."""
+    from ..seeding.registry import sync_registry
+
+    out = _out(common)
+    sync = sync_registry(_settings(common).seeds_dir)
+    if out.json:
+        out.emit(sync)
+    else:
+        d = sync.diff
+        state = "updated" if sync.changed else "unchanged"
+        out.line(
+            f"{sync.path}: {state} ({sync.seeds} seeds; +{len(d.added)} -{len(d.removed)} "
+            f"~{len(d.changed)})"
+        )
+    return 0
+
+
+@app.command(name="seed-check")
+def seed_check(*, common: Common | None = None) -> int:
+    """List orphans: history rows whose seed is gone, registry entries whose file is gone."""
+    from ..seeding.inventory import run_seed_check
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_seed_check(s)
+
+    return _call(common, work)
+
+
+@app.command(name="seed-clean")
+def seed_clean(
+    *,
+    force: Annotated[bool, Parameter(help="skip the confirmation")] = False,
+    common: Common | None = None,
+) -> int:
+    """Mark orphaned seed history rows Orphaned and regenerate the registry."""
+    from ..seeding.inventory import run_seed_clean
+
+    async def work(s: Settings, out: Output) -> Any:
+        confirmed = out.confirm("Mark orphaned seed history rows as Orphaned?", force=force)
+        if not confirmed and sys.stdin.isatty():
+            raise out.refuse_unconfirmed("seed-clean")
+        return await run_seed_clean(s, force=force, confirmed=confirmed)
+
+    return _call(common, work)
+
+
+@app.command(name="seed-rollback")
+def seed_rollback(
+    name: Annotated[str, Parameter(help="the seed's name, e.g. TestUsers")],
+    /,
+    *,
+    force: Annotated[bool, Parameter(help="required in production and staging")] = False,
+    common: Common | None = None,
+) -> int:
+    """Run a seed's rollback() and mark it Inactive."""
+    from ..seeding.runner import run_seed_rollback
+
+    async def work(s: Settings, out: Output) -> Any:
+        confirmed = False
+        if s.environment.is_protected and not force:
+            confirmed = out.confirm(f"Roll back seed {name} in {s.environment.value}?", force=False)
+        return await run_seed_rollback(s, name, force=force, confirmed=confirmed)
+
+    return _call(common, work)
+
+
+@app.command(name="seed-watch")
+def seed_watch(
+    *,
+    debounce: Annotated[int, Parameter(help="milliseconds to wait for more changes")] = 300,
+    common: Common | None = None,
+) -> int:
+    """Regenerate the registry whenever a seed file is added, changed or removed."""
+    from .watch import watch_seeds
+
+    out = _out(common)
+    return watch_seeds(_settings(common).seeds_dir, out, debounce_ms=debounce)
+
+
+# -- maintenance ---------------------------------------------------------------
+
+
+@app.command
+def setup(
+    *,
+    verbose: Annotated[bool, Parameter(help="one line per migration and seed")] = False,
+    parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
+    common: Common | None = None,
+) -> int:
+    """Migrate, then seed: everything a fresh database needs."""
+    from ..maintenance import run_setup
+
+    async def work(s: Settings, out: Output) -> Any:
+        with out.progress() as progress:
+            return await run_setup(s, verbose=verbose, parallel=parallel, progress=progress)
+
+    return _call(common, work, verbose=verbose)
+
+
+@app.command
+def reset(
+    *,
+    force: Annotated[bool, Parameter(help="skip the confirmation (never allowed in production/staging)")] = False,
+    seed: Annotated[bool, Parameter(help="apply seeds after migrating")] = False,
+    common: Common | None = None,
+) -> int:
+    """Drop and recreate the schema, migrate again (development and test only)."""
+    from ..maintenance import run_reset
+
+    async def work(s: Settings, out: Output) -> Any:
+        confirmed = False
+        if not s.environment.is_protected and not force:
+            confirmed = out.confirm(
+                f"Drop every table in {s.masked_url} ({s.environment.value})?", force=False
+            )
+            if not confirmed and sys.stdin.isatty():
+                raise out.refuse_unconfirmed("reset")
+        with out.progress() as progress:
+            return await run_reset(s, seed=seed, force=force, confirmed=confirmed, progress=progress)
+
+    return _call(common, work)
+
+
+# -- embedded server -----------------------------------------------------------
+
+
+def _embedded(action: str, common: Common | None) -> int:
+    from .. import embedded
+
+    out = _out(common)
+    root = _settings(common).project_root
+    fn = {"start": embedded.start, "stop": embedded.stop, "status": embedded.status}[action]
+    result = fn(root)
+    if out.json:
+        out.emit(result)
+    elif result.running:
+        out.line(
+            f"embedded PostgreSQL {result.server_version or ''} running: pid {result.pid}, "
+            f"{result.dsn}, data {result.pgdata}, log {result.log_file}"
+        )
+    else:
+        out.line(f"embedded PostgreSQL stopped (data {result.pgdata})")
+    return 0
+
+
+@embedded_app.command(name="start")
+def embedded_start(*, common: Common | None = None) -> int:
+    """Start (or reuse) the embedded server on .trenova/pgdata."""
+    return _embedded("start", common)
+
+
+@embedded_app.command(name="stop")
+def embedded_stop(*, common: Common | None = None) -> int:
+    """Stop the embedded server (fast shutdown)."""
+    return _embedded("stop", common)
+
+
+@embedded_app.command(name="status")
+def embedded_status(*, common: Common | None = None) -> int:
+    """Is the embedded server running, where, on which port."""
+    return _embedded("status", common)

@@ -1,0 +1,56 @@
+"""Entry point: run the cyclopts app, map every error to its documented exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from ..config import dsn_password
+from ..errors import TrenovaDBError
+
+EXIT_USAGE = 2
+
+
+def _secret(args: list[str]) -> str | None:
+    """The password of whichever URL is in play, so no output can show it."""
+    for i, arg in enumerate(args):
+        if arg == "--database-url" and i + 1 < len(args):
+            return dsn_password(args[i + 1])
+        if arg.startswith("--database-url="):
+            return dsn_password(arg.split("=", 1)[1])
+    for var in ("TRENOVA_DATABASE_URL", "DATABASE_URL"):
+        if os.environ.get(var):
+            return dsn_password(os.environ[var])
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``trenova-db`` with ``argv``; returns the exit code (tests call this in-process)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    from cyclopts import CycloptsError
+    from rich.console import Console
+
+    from .app import app
+    from .output import Output
+
+    try:
+        result = app(
+            args,
+            exit_on_error=False,
+            print_error=True,
+            error_console=Console(stderr=True),
+            result_action="return_value",
+        )
+    except CycloptsError:
+        return EXIT_USAGE
+    except TrenovaDBError as exc:
+        return Output(json="--json" in args, secret=_secret(args)).error(exc)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

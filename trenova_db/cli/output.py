@@ -1,0 +1,277 @@
+"""Rendering reports: one JSON document, rich tables on a terminal, plain lines otherwise.
+
+rich is imported only when a terminal is attached, so CI logs and the no-op
+``migrate`` a service runs on boot do not pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+
+from ..config import mask_secrets
+from ..errors import Refused, TrenovaDBError
+from ..reports import (
+    MigrateReport,
+    MigrationItem,
+    Progress,
+    ProgressCallback,
+    RepairReport,
+    ResetReport,
+    RollbackReport,
+    SeedItem,
+    SeedReport,
+    SetupReport,
+    StatusReport,
+)
+
+__all__ = ["Output"]
+
+_json = msgspec.json.Encoder()
+
+
+class Output:
+    def __init__(self, *, json: bool = False, verbose: bool = False, secret: str | None = None):
+        self.json = json
+        self.verbose = verbose
+        self.secret = secret
+        self.tty = sys.stdout.isatty() and not json
+
+    # -- low level ------------------------------------------------------------
+
+    def line(self, text: str = "") -> None:
+        if not self.json:
+            print(mask_secrets(text, self.secret), flush=True)
+
+    def note(self, text: str) -> None:
+        """Side information: stderr, so stdout stays a single JSON document."""
+        print(mask_secrets(text, self.secret), file=sys.stderr, flush=True)
+
+    def error(self, exc: TrenovaDBError) -> int:
+        text = mask_secrets(str(exc), self.secret)
+        if self.json:
+            doc = {
+                "error": type(exc).__name__,
+                "message": mask_secrets(exc.message, self.secret),
+                "hint": exc.hint,
+                "exit_code": exc.exit_code,
+            }
+            problems = getattr(exc, "problems", None)
+            if problems:
+                doc["problems"] = [mask_secrets(p, self.secret) for p in problems]
+            sys.stdout.buffer.write(_json.encode(doc) + b"\n")
+            sys.stdout.flush()
+        print(f"error: {text}", file=sys.stderr, flush=True)
+        return exc.exit_code
+
+    def emit(self, report: Any) -> None:
+        if self.json:
+            raw = _json.encode(report).decode()
+            sys.stdout.write(mask_secrets(raw, self.secret) + "\n")
+            sys.stdout.flush()
+            return
+        render = _RENDERERS.get(type(report))
+        if render is None:
+            self.line(msgspec.json.format(_json.encode(report)).decode())
+        else:
+            render(self, report)
+
+    def table(self, title: str, columns: list[str], rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        if self.tty:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title=title, title_justify="left", header_style="bold")
+            for c in columns:
+                table.add_column(c)
+            for r in rows:
+                table.add_row(*(mask_secrets(x, self.secret) for x in r))
+            Console().print(table)
+            return
+        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+        self.line(title)
+        self.line("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for r in rows:
+            self.line("  " + "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
+
+    @contextmanager
+    def progress(self) -> Iterator[ProgressCallback | None]:
+        """A progress bar on a terminal; plain lines per step only with --verbose."""
+        if self.json:
+            yield None
+            return
+        if not self.tty:
+            if not self.verbose:
+                yield None
+                return
+
+            def plain(p: Progress) -> None:
+                if p.label:
+                    self.line(f"  {p.phase} {p.done + 1}/{p.total}: {p.label}")
+
+            yield plain
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+
+        with Bar(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[label]}"), transient=True,
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def update(p: Progress) -> None:
+                if p.phase not in tasks:
+                    tasks[p.phase] = bar.add_task(p.phase, total=p.total, label="")
+                bar.update(tasks[p.phase], completed=p.done, total=p.total, label=p.label)
+
+            yield update
+
+    def confirm(self, question: str, *, force: bool) -> bool:
+        """True when --force, or the user says yes on a terminal; never reads a pipe."""
+        if force:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        from rich.prompt import Confirm
+
+        return Confirm.ask(question, default=False)
+
+    def refuse_unconfirmed(self, what: str) -> Refused:
+        return Refused(f"{what} not confirmed", hint="answer yes at the prompt, or pass --force")
+
+
+def _ms(value: float | int | None) -> str:
+    return "" if value is None else f"{value:.0f} ms" if value >= 1 else f"{value:.2f} ms"
+
+
+def _when(item: MigrationItem | SeedItem) -> str:
+    return item.applied_at.strftime("%Y-%m-%d %H:%M:%S") if item.applied_at else ""
+
+
+def _migrate(out: Output, r: MigrateReport) -> None:
+    for name in r.ignored_files if out.verbose else ():
+        out.line(f"ignored (not a migration): {name}")
+    if r.dry_run:
+        if not r.applied:
+            out.line(f"dry run: nothing to apply ({r.already_applied} applied)")
+            return
+        out.line(f"dry run: would apply {len(r.applied)} migration(s); nothing written, no lock taken")
+        for m in r.applied:
+            out.line(f"  {m.version}  {m.file}  [{m.kind}]")
+            if m.sql is not None:
+                out.line("    " + m.sql.rstrip().replace("\n", "\n    "))
+        return
+    if not r.applied:
+        out.line(f"migrate: nothing to do ({r.already_applied} applied, {r.duration_ms:.0f} ms)")
+        return
+    if out.verbose or out.tty:
+        out.table(
+            f"applied in batch {r.batch}",
+            ["version", "file", "kind", "took"],
+            [[str(m.version), m.file or m.name, m.kind, _ms(m.duration_ms)] for m in r.applied],
+        )
+    out.line(
+        f"migrate: applied {len(r.applied)} migration(s) in batch {r.batch} "
+        f"({r.duration_ms:.0f} ms, lock wait {r.lock_wait_ms or 0:.0f} ms)"
+    )
+
+
+def _rollback(out: Output, r: RollbackReport) -> None:
+    verb = "would roll back" if r.dry_run else "rolled back"
+    if not r.rolled_back:
+        out.line("rollback: nothing is applied")
+        return
+    for m in r.rolled_back:
+        out.line(f"  {verb} {m.version}  {m.file}  {_ms(m.duration_ms)}")
+        if m.sql is not None:
+            out.line("    " + m.sql.rstrip().replace("\n", "\n    "))
+    out.line(f"rollback: {verb} {len(r.rolled_back)} migration(s)")
+
+
+def _repair(out: Output, r: RepairReport) -> None:
+    for a in r.actions:
+        out.line(f"  {a}")
+    out.line(f"repair: {len(r.actions)} action(s)" if r.actions else "repair: nothing to repair")
+
+
+def _seed_rows(items: list[SeedItem]) -> list[list[str]]:
+    rows = []
+    for s in items:
+        rows_written = sum((s.rows or {}).values())
+        detail = s.error or s.note or (f"{rows_written} rows" if s.rows is not None else "")
+        rows.append([s.name, s.version, s.state, _when(s) or _ms(s.duration_ms), detail])
+    return rows
+
+
+def _seed(out: Output, r: SeedReport) -> None:
+    title = f"seeds ({r.environment})" + (" — dry run" if r.dry_run else "")
+    out.table(title, ["seed", "version", "state", "when / took", "detail"], _seed_rows(r.seeds))
+    for p in r.problems:
+        out.line(f"  ! {p}")
+    if r.operation == "seed":
+        out.line(
+            f"seed: {r.count('applied')} applied, {r.count('skipped')} skipped, "
+            f"{r.count('would-apply')} would apply, {r.count('failed')} failed "
+            f"({r.duration_ms:.0f} ms)"
+        )
+    elif r.operation == "seed-check":
+        out.line(f"seed-check: {len(r.seeds)} orphan(s), {len(r.problems)} problem(s)")
+    elif r.operation == "seed-clean":
+        out.line(f"seed-clean: {len(r.seeds)} marked orphaned")
+    else:
+        out.line(f"{r.operation}: done")
+
+
+def _status(out: Output, r: StatusReport) -> None:
+    out.line(f"database {r.database} (schema {r.schema}, environment {r.environment})")
+    rows = [
+        [str(m.version), m.name, m.kind, m.state, _when(m), str(m.batch or "")]
+        for m in r.migrations
+    ]
+    out.table("migrations", ["version", "name", "kind", "state", "applied at", "batch"], rows)
+    out.line(
+        f"migrations: {r.count('applied')} applied, {r.count('pending')} pending"
+        + "".join(
+            f", {r.count(s)} {s}"
+            for s in ("dirty", "drift", "missing", "out-of-order")
+            if r.count(s)
+        )
+    )
+    if r.seeds:
+        out.table("seeds", ["seed", "version", "state", "applied at", "detail"], _seed_rows(r.seeds))
+        counts: dict[str, int] = {}
+        for s in r.seeds:
+            counts[s.state] = counts.get(s.state, 0) + 1
+        out.line("seeds: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    for p in r.problems:
+        out.line(f"  ! {p}")
+
+
+def _setup(out: Output, r: SetupReport) -> None:
+    _migrate(out, r.migrate)
+    _seed(out, r.seed)
+
+
+def _reset(out: Output, r: ResetReport) -> None:
+    out.line(f"reset: dropped schema(s) {', '.join(r.schemas_dropped)} and recreated public")
+    if r.migrate:
+        _migrate(out, r.migrate)
+    if r.seed:
+        _seed(out, r.seed)
+
+
+_RENDERERS: dict[type, Any] = {
+    MigrateReport: _migrate,
+    RollbackReport: _rollback,
+    RepairReport: _repair,
+    SeedReport: _seed,
+    StatusReport: _status,
+    SetupReport: _setup,
+    ResetReport: _reset,
+}

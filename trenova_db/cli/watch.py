@@ -1,0 +1,63 @@
+"""``seed-watch``: keep seeds/registry.json in step with the files while you edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import TrenovaDBError
+from .output import Output
+
+__all__ = ["watch_seeds"]
+
+
+def _is_seed_file(seeds_dir: Path, changed: str) -> bool:
+    path = Path(changed)
+    try:
+        rel = path.resolve().relative_to(seeds_dir.resolve())
+    except ValueError:
+        return False
+    return (
+        path.suffix == ".py"
+        and len(rel.parts) == 2
+        and rel.parts[0] in ("base", "development", "test")
+        and not path.name.startswith((".", "_"))
+    )
+
+
+def watch_seeds(seeds_dir: Path, out: Output, *, debounce_ms: int = 300) -> int:
+    """Regenerate the registry after each burst of changes; Ctrl-C exits with 0."""
+    from watchfiles import watch
+
+    from ..seeding.registry import sync_registry
+
+    seeds_dir.mkdir(parents=True, exist_ok=True)
+    for folder in ("base", "development", "test"):
+        (seeds_dir / folder).mkdir(exist_ok=True)
+
+    def sync(reason: str) -> None:
+        try:
+            report = sync_registry(seeds_dir)
+        except TrenovaDBError as exc:
+            out.note(f"seed-watch: {reason}: registry NOT updated: {exc}")
+            return
+        d = report.diff
+        state = "updated" if report.changed else "unchanged"
+        out.note(
+            f"seed-watch: {reason}: registry {state} ({report.seeds} seeds; "
+            f"+{len(d.added)} -{len(d.removed)} ~{len(d.changed)})"
+        )
+
+    sync("start")
+    out.note(f"seed-watch: watching {seeds_dir} (Ctrl-C to stop)")
+    try:
+        for changes in watch(
+            seeds_dir,
+            debounce=debounce_ms,
+            watch_filter=lambda _change, path: _is_seed_file(seeds_dir, path),
+            raise_interrupt=True,
+        ):
+            names = sorted({Path(p).name for _, p in changes})
+            sync(f"{len(changes)} change(s) in {', '.join(names)}")
+    except KeyboardInterrupt:
+        out.note("seed-watch: stopped")
+    return 0

@@ -1,0 +1,196 @@
+"""Finding migration files on disk: pure, no database.
+
+File names follow Bun's convention so an existing Trenova/Bun folder works
+unchanged: ``NNNNNN_name[.tx].(up|down).sql``. Every problem in the folder is
+collected and reported at once (one DiscoveryError) before anything touches the
+database, so a user fixes the folder in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from .errors import DiscoveryError
+
+__all__ = [
+    "MIGRATION_NAME",
+    "MigrationFile",
+    "MigrationSet",
+    "checksum_bytes",
+    "discover_migrations",
+    "normalise_sql",
+    "parse_migration_name",
+]
+
+MIGRATION_NAME = re.compile(r"^(\d{1,14})_([0-9a-z_-]+)(\.tx)?\.(up|down)\.sql$")
+# Anything that looks like it meant to be a migration but is not quite one:
+# reported as an error rather than silently ignored.
+_LOOKS_LIKE_MIGRATION = re.compile(r"^\d+.*\.(up|down)\.sql$", re.IGNORECASE)
+
+Kind = Literal["tx", "notx"]
+
+
+class ParsedName(msgspec.Struct, frozen=True):
+    version: int
+    name: str
+    kind: Kind
+    direction: Literal["up", "down"]
+
+
+def parse_migration_name(filename: str) -> ParsedName | None:
+    """``000001_init.tx.up.sql`` -> ParsedName(1, "init", "tx", "up"); None if not a migration."""
+    match = MIGRATION_NAME.match(filename)
+    if match is None:
+        return None
+    version, name, tx, direction = match.groups()
+    return ParsedName(
+        int(version), name, "tx" if tx else "notx", "up" if direction == "up" else "down"
+    )
+
+
+class MigrationFile(msgspec.Struct, frozen=True, kw_only=True):
+    """One migration: its up file (required) and down file (optional)."""
+
+    version: int
+    name: str
+    kind: Kind
+    up_path: Path
+    up_sql: str
+    checksum: str
+    down_path: Path | None = None
+    down_sql: str | None = None
+    down_kind: Kind | None = None
+
+    @property
+    def label(self) -> str:
+        return self.up_path.name
+
+
+class MigrationSet(msgspec.Struct, frozen=True, kw_only=True):
+    directory: Path
+    migrations: tuple[MigrationFile, ...]
+    ignored: tuple[str, ...] = ()
+
+    def by_version(self) -> dict[int, MigrationFile]:
+        return {m.version: m for m in self.migrations}
+
+
+def normalise_sql(raw: bytes) -> bytes:
+    """What the checksum covers: BOM stripped, CRLF -> LF (editors differ, SQL doesn't)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.replace(b"\r\n", b"\n")
+
+
+def checksum_bytes(raw: bytes) -> str:
+    # The algorithm is part of the stored value so it can change without
+    # every existing row reading as drift (Flyway/Liquibase's upgrade trap).
+    return "sha256:" + hashlib.sha256(normalise_sql(raw)).hexdigest()
+
+
+def _read(path: Path, problems: list[str]) -> tuple[str, str] | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{path.name}: cannot read file ({exc.strerror or exc})")
+        return None
+    normalised = normalise_sql(raw)
+    try:
+        text = normalised.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            f"{path.name}: not valid UTF-8 (byte 0x{normalised[exc.start]:02x} at offset "
+            f"{exc.start}); re-save the file as UTF-8"
+        )
+        return None
+    if not text.strip():
+        problems.append(f"{path.name}: file is empty; write the SQL or delete the file")
+        return None
+    return text, "sha256:" + hashlib.sha256(normalised).hexdigest()
+
+
+def discover_migrations(directory: Path) -> MigrationSet:
+    """Read and validate every migration in ``directory``.
+
+    Raises DiscoveryError listing every problem found; returns the migrations
+    sorted by version plus the names of files that are not migrations.
+    """
+    if not directory.is_dir():
+        raise DiscoveryError(
+            f"migrations directory {directory} does not exist",
+            hint="pass --migrations-dir, or create it with `trenova-db create NAME`",
+        )
+    problems: list[str] = []
+    ignored: list[str] = []
+    ups: dict[int, list[tuple[ParsedName, Path]]] = {}
+    downs: dict[int, list[tuple[ParsedName, Path]]] = {}
+    with os.scandir(directory) as entries:
+        names = sorted(e.name for e in entries if not e.is_dir())
+    for filename in names:
+        parsed = parse_migration_name(filename)
+        if parsed is None:
+            if _LOOKS_LIKE_MIGRATION.match(filename):
+                problems.append(
+                    f"{filename}: name does not match NNNNNN_name[.tx].(up|down).sql "
+                    "(version: 1-14 digits; name: lowercase letters, digits, '_' or '-')"
+                )
+            else:
+                ignored.append(filename)
+            continue
+        target = ups if parsed.direction == "up" else downs
+        target.setdefault(parsed.version, []).append((parsed, directory / filename))
+
+    migrations: list[MigrationFile] = []
+    for version in sorted(set(ups) | set(downs)):
+        up_list = ups.get(version, [])
+        down_list = downs.get(version, [])
+        if len(up_list) > 1:
+            files = " and ".join(p.name for _, p in up_list)
+            problems.append(f"duplicate version {version}: {files}")
+            continue
+        if len(down_list) > 1:
+            files = " and ".join(p.name for _, p in down_list)
+            problems.append(f"duplicate down files for version {version}: {files}")
+            continue
+        if not up_list:
+            _, down_path = down_list[0]
+            problems.append(f"{down_path.name}: down file without a matching up file")
+            continue
+        up, up_path = up_list[0]
+        down = down_list[0] if down_list else None
+        if down is not None and down[0].name != up.name:
+            problems.append(
+                f"{down[1].name}: name does not match its up file {up_path.name}"
+            )
+            continue
+        up_read = _read(up_path, problems)
+        down_read = _read(down[1], problems) if down is not None else None
+        if up_read is None or (down is not None and down_read is None):
+            continue
+        migrations.append(
+            MigrationFile(
+                version=version,
+                name=up.name,
+                kind=up.kind,
+                up_path=up_path,
+                up_sql=up_read[0],
+                checksum=up_read[1],
+                down_path=down[1] if down is not None else None,
+                down_sql=down_read[0] if down_read is not None else None,
+                down_kind=down[0].kind if down is not None else None,
+            )
+        )
+    if problems:
+        count = len(problems)
+        raise DiscoveryError(
+            f"{count} problem{'s' if count > 1 else ''} in migrations directory {directory}",
+            problems=problems,
+            hint="fix or rename the files listed; nothing was applied",
+        )
+    return MigrationSet(directory=directory, migrations=tuple(migrations), ignored=tuple(ignored))

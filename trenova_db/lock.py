@@ -1,0 +1,105 @@
+"""The migration lock: a session-level advisory lock on a dedicated connection.
+
+Acquired by polling ``pg_try_advisory_lock`` with backoff, never by blocking in
+``pg_advisory_lock``: a blocked waiter sits in a transaction that
+``CREATE INDEX CONCURRENTLY`` must wait for, while the holder waits for the
+index: a deadlock golang-migrate and Flyway users hit. The key is derived from
+(database, schema, table), so two bookkeeping schemas in one database do not
+block each other. The holder is named on timeout, so a 3 a.m. operator knows
+whom to ask.
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+import anyio
+
+from .bookkeeping import quote_literal
+from .errors import LockTimeout
+
+__all__ = ["MigrationLock"]
+
+_TRY_LOCK = (
+    "SELECT k.key, pg_try_advisory_lock(k.key) FROM (SELECT hashtextextended("
+    "'trenova-db/' || current_database() || '/' || {schema} || '/schema_migrations', 0) AS key) k"
+)
+
+_HOLDER = """
+SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
+       a.backend_start, coalesce(a.state, ''), coalesce(a.query, '')
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 1
+LIMIT 1
+"""
+
+
+class MigrationLock:
+    """``async with MigrationLock(conn, schema, timeout):`` holds the lock inside."""
+
+    def __init__(self, conn: Any, schema: str, timeout: float) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.timeout = timeout
+        self.key: int | None = None
+        self.waited: float = 0.0
+
+    async def __aenter__(self) -> MigrationLock:
+        started = time.monotonic()
+        deadline = started + self.timeout
+        delay = 0.02
+        query = _TRY_LOCK.format(schema=quote_literal(self.schema))
+        while True:
+            key, acquired = await self.conn.fetchrow(query)
+            self.key = int(key)
+            if acquired:
+                self.waited = time.monotonic() - started
+                return self
+            now = time.monotonic()
+            if now >= deadline:
+                raise LockTimeout(await self._describe_holder(), hint=self._hint())
+            await anyio.sleep(min(delay, max(deadline - now, 0.0)))
+            delay = min(delay * 1.6, 0.5)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.key is None or self.conn.is_closed():
+            return
+        # Shielded: a cancelled run must still release, or the next run waits
+        # for the connection to die (closing it also releases the lock).
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.conn.execute(f"SELECT pg_advisory_unlock({self.key})")
+            except Exception:
+                self.conn.terminate()
+
+    async def _describe_holder(self) -> str:
+        assert self.key is not None
+        unsigned = self.key & 0xFFFFFFFFFFFFFFFF
+        row = await self.conn.fetchrow(_HOLDER, unsigned >> 32, unsigned & 0xFFFFFFFF)
+        waited = f"after waiting {self.timeout:g}s"
+        if row is None:
+            return f"migration lock not acquired {waited} (its holder has just released it)"
+        pid, app, client, since, state, query = row
+        query = " ".join(query.split())
+        if len(query) > 120:
+            query = query[:117] + "..."
+        since_text = since.strftime("%Y-%m-%d %H:%M:%S %Z") if since else "?"
+        return (
+            f"migration lock held by pid {pid} ({app or 'no application_name'}, client {client}, "
+            f"since {since_text}, {state}: {query or '-'}); not acquired {waited}"
+        )
+
+    def _hint(self) -> str:
+        return (
+            "another migration is running: wait for it and retry, or raise --lock-timeout; "
+            "if that session is stuck, end it with SELECT pg_terminate_backend(<pid>)"
+        )

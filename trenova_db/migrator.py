@@ -1,0 +1,356 @@
+"""Migrate, roll back, repair and report: the orchestration of one run.
+
+The order of operations is the safety story:
+1. discover and validate the files (no database yet);
+2. read the history once (one round trip, with the audit row folded in);
+   nothing pending and nothing wrong: return, no lock taken;
+3. otherwise take the advisory lock, upgrade the bookkeeping tables, read the
+   history AGAIN (another runner may have just finished: yoyo's race), plan,
+   validate, apply; the audit row gets the outcome whatever happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from . import bookkeeping
+from .apply import Applier
+from .audit import Audit, actor, audit_values, host
+from .bookkeeping import History, ensure_bookkeeping, read_history
+from .config import Environment, Settings
+from .connection import connect
+from .discovery import MigrationFile, MigrationSet, discover_migrations
+from .errors import ConfigurationError, HistoryMismatch, Refused, TrenovaDBError
+from .lock import MigrationLock
+from .plan import describe_dirty, make_plan, status_items
+from .reports import (
+    MigrateReport,
+    MigrationItem,
+    Progress,
+    ProgressCallback,
+    RepairReport,
+    RollbackReport,
+    StatusReport,
+)
+
+__all__ = ["run_migrate", "run_repair", "run_rollback", "run_status", "session", "locked"]
+
+DEFAULT_MAX_ROLLBACK = 10
+
+
+def _dsn(settings: Settings) -> str:
+    if not settings.database_url:
+        raise ConfigurationError(
+            "no database URL given",
+            hint="pass database_url / --database-url or set DATABASE_URL",
+        )
+    return settings.database_url
+
+
+@asynccontextmanager
+async def session(settings: Settings, purpose: str) -> AsyncIterator[Any]:
+    conn = await connect(
+        _dsn(settings),
+        purpose=purpose,
+        connect_timeout=settings.connect_timeout,
+        statement_timeout=settings.statement_timeout,
+        lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
+        debug=settings.debug,
+    )
+    try:
+        yield conn
+    finally:
+        await conn.close(timeout=5)
+
+
+@asynccontextmanager
+async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLock]:
+    """Hold the migration lock on a dedicated connection (no timeouts on it)."""
+    conn = await connect(
+        _dsn(settings),
+        purpose=f"{purpose} lock",
+        connect_timeout=settings.connect_timeout,
+        debug=settings.debug,
+    )
+    try:
+        async with MigrationLock(conn, settings.schema, settings.lock_timeout) as lock:
+            yield lock
+    finally:
+        await conn.close(timeout=5)
+
+
+def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) -> MigrationItem:
+    path = m.down_path if down else m.up_path
+    return MigrationItem(
+        version=m.version,
+        name=m.name,
+        kind=(m.down_kind or m.kind) if down else m.kind,
+        state=state,
+        file=path.name if path else None,
+        sql=(m.down_sql if down else m.up_sql) if verbose else None,
+    )
+
+
+async def run_migrate(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    verbose: bool = False,
+    allow_out_of_order: bool = False,
+    progress: ProgressCallback | None = None,
+    files: MigrationSet | None = None,
+) -> MigrateReport:
+    started = time.perf_counter()
+    files = files or discover_migrations(settings.migrations_dir)
+    report = MigrateReport(
+        database=settings.masked_url,
+        schema=settings.schema,
+        environment=settings.environment.value,
+        dry_run=dry_run,
+        ignored_files=list(files.ignored),
+    )
+    async with session(settings, "migrate") as conn:
+        fast_audit = None
+        if not dry_run:
+            fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
+        history = await read_history(conn, settings.schema, audit_values=fast_audit)
+        audit = Audit(conn, settings.schema, "migrate", settings.environment.value)
+        audit.id = history.audit_id
+        plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
+        current = history.internal_version == bookkeeping.CURRENT_VERSION
+        try:
+            plan.raise_if_invalid()
+        except TrenovaDBError as exc:
+            await audit.finish("refused", {"error": str(exc)})
+            raise
+        report.already_applied = len(history.applied)
+        if dry_run:
+            Applier.check_runnable(list(plan.pending))
+            report.applied = [_item(m, "pending", verbose=verbose) for m in plan.pending]
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            return report
+        if current and not plan.pending:
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            return report
+
+        try:
+            async with locked(settings, "migrate") as lock:
+                report.lock_wait_ms = round(lock.waited * 1000, 1)
+                await ensure_bookkeeping(conn, settings.schema)
+                if audit.id is None:
+                    await audit.start()
+                history = await read_history(conn, settings.schema)
+                plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
+                plan.raise_if_invalid()
+                pending = list(plan.pending)
+                Applier.check_runnable(pending)
+                report.already_applied = len(history.applied)
+                batch = history.last_batch + 1
+                report.batch = batch if pending else None
+                applier = Applier(conn, settings.schema, actor=f"{actor()}@{host()}")
+                for i, m in enumerate(pending):
+                    if progress:
+                        progress(Progress(phase="migrate", done=i, total=len(pending), label=m.label))
+                    if m.kind == "tx":
+                        ms = await applier.apply_tx(m, batch=batch, durable=i == len(pending) - 1)
+                    else:
+                        ms = await applier.apply_notx(m, batch=batch)
+                    item = _item(m, "applied", verbose=verbose)
+                    item.duration_ms = ms
+                    item.batch = batch
+                    report.applied.append(item)
+                if progress:
+                    progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
+        except TrenovaDBError as exc:
+            await audit.finish(
+                "failed", {"error": str(exc), "applied": [m.version for m in report.applied]}
+            )
+            raise
+        report.duration_ms = (time.perf_counter() - started) * 1000
+        await audit.finish(
+            "success" if report.applied else "noop",
+            {"applied": [m.version for m in report.applied], "batch": report.batch},
+        )
+    return report
+
+
+def _select_rollback(
+    files: MigrationSet, history: History, count: int
+) -> tuple[list[MigrationFile], list[str]]:
+    by_version = files.by_version()
+    chosen: list[MigrationFile] = []
+    problems: list[str] = []
+    for row in sorted(history.applied, key=lambda r: r.version, reverse=True)[:count]:
+        f = by_version.get(row.version)
+        if row.dirty:
+            problems.append(describe_dirty(row) + "; resolve it with `trenova-db repair` first")
+        elif f is None:
+            problems.append(
+                f"version {row.version} ({row.name}) has no file any more; cannot roll it back"
+            )
+        elif f.down_sql is None:
+            problems.append(
+                f"version {row.version} ({f.label}) has no down file; rolling it back is "
+                f"refused (write {f.up_path.name.replace('.up.sql', '.down.sql')} first)"
+            )
+        else:
+            chosen.append(f)
+    return chosen, problems
+
+
+async def run_rollback(
+    settings: Settings,
+    *,
+    target: int = 1,
+    max_rollback: int = DEFAULT_MAX_ROLLBACK,
+    force: bool = False,
+    dry_run: bool = False,
+    verbose: bool = False,
+    confirmed: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RollbackReport:
+    """Roll back the newest ``target`` migrations, newest first."""
+    started = time.perf_counter()
+    if target < 1:
+        raise ConfigurationError(f"--target must be at least 1 (got {target})")
+    if target > max_rollback:
+        raise ConfigurationError(
+            f"rolling back {target} migrations exceeds the limit of {max_rollback} per command",
+            hint=f"pass --max-rollback {target} if you really mean it",
+        )
+    if settings.environment is Environment.PRODUCTION and not (force or confirmed) and not dry_run:
+        raise Refused(
+            "rollback in production is refused without --force",
+            hint="rehearse with --dry-run, then pass --force",
+        )
+    files = discover_migrations(settings.migrations_dir)
+    report = RollbackReport(
+        database=settings.masked_url,
+        schema=settings.schema,
+        environment=settings.environment.value,
+        dry_run=dry_run,
+    )
+    async with session(settings, "rollback") as conn:
+        history = await read_history(conn, settings.schema)
+        chosen, problems = _select_rollback(files, history, target)
+        if problems:
+            raise HistoryMismatch("rollback refused; nothing was rolled back", problems=problems)
+        Applier.check_runnable(chosen, down=True)
+        if dry_run or not chosen:
+            report.rolled_back = [_item(m, "applied", verbose=verbose, down=True) for m in chosen]
+            return report
+        async with locked(settings, "rollback"):
+            audit = Audit(conn, settings.schema, "rollback", settings.environment.value)
+            await audit.start({"target": target})
+            try:
+                history = await read_history(conn, settings.schema)
+                chosen, problems = _select_rollback(files, history, target)
+                if problems:
+                    raise HistoryMismatch(
+                        "rollback refused; nothing was rolled back", problems=problems
+                    )
+                applier = Applier(conn, settings.schema, actor=actor())
+                for i, m in enumerate(chosen):
+                    if progress:
+                        progress(Progress(phase="rollback", done=i, total=len(chosen), label=m.label))
+                    ms = await applier.rollback(m)
+                    item = _item(m, "rolled-back", verbose=verbose, down=True)
+                    item.duration_ms = ms
+                    report.rolled_back.append(item)
+            except TrenovaDBError as exc:
+                await audit.finish(
+                    "failed",
+                    {"error": str(exc), "rolled_back": [m.version for m in report.rolled_back]},
+                )
+                raise
+            await audit.finish("success", {"rolled_back": [m.version for m in report.rolled_back]})
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    return report
+
+
+async def run_repair(
+    settings: Settings,
+    *,
+    version: int | None = None,
+    mark: Literal["applied", "rolled-back"] | None = None,
+    forget_missing: bool = False,
+) -> RepairReport:
+    """Realign checksums, forget missing files, or resolve one dirty row."""
+    if (version is None) != (mark is None):
+        raise ConfigurationError(
+            "--version and --applied/--rolled-back go together",
+            hint="e.g. `trenova-db repair --version 5 --applied`",
+        )
+    files = discover_migrations(settings.migrations_dir)
+    by_version = files.by_version()
+    report = RepairReport(database=settings.masked_url, schema=settings.schema)
+    s = bookkeeping.quote_ident(settings.schema)
+    async with session(settings, "repair") as conn, locked(settings, "repair"):
+        await ensure_bookkeeping(conn, settings.schema)
+        audit = Audit(conn, settings.schema, "repair", settings.environment.value)
+        await audit.start()
+        history = await read_history(conn, settings.schema)
+        rows = {r.version: r for r in history.applied}
+        async with conn.transaction():
+            if version is not None:
+                row = rows.get(version)
+                if row is None:
+                    raise HistoryMismatch(f"version {version} is not in the history; nothing to repair")
+                if mark == "rolled-back":
+                    await conn.execute(f"DELETE FROM {s}.schema_migrations WHERE version = $1", version)
+                    report.actions.append(f"version {version} ({row.name}): forgotten (marked rolled back)")
+                else:
+                    f = by_version.get(version)
+                    checksum = f.checksum if f else row.checksum
+                    await conn.execute(
+                        f"UPDATE {s}.schema_migrations SET dirty = false, error = NULL, "
+                        "checksum = $2 WHERE version = $1",
+                        version,
+                        checksum,
+                    )
+                    report.actions.append(f"version {version} ({row.name}): marked applied")
+            for row in history.applied:
+                if row.version == version:
+                    continue
+                f = by_version.get(row.version)
+                if row.dirty:
+                    report.actions.append(
+                        f"version {row.version} ({row.name}) is still dirty: decide, then run "
+                        f"`trenova-db repair --version {row.version} --applied` or `--rolled-back`"
+                    )
+                elif f is None and forget_missing:
+                    await conn.execute(
+                        f"DELETE FROM {s}.schema_migrations WHERE version = $1", row.version
+                    )
+                    report.actions.append(f"version {row.version} ({row.name}): file gone, forgotten")
+                elif f is not None and f.checksum != row.checksum:
+                    await conn.execute(
+                        f"UPDATE {s}.schema_migrations SET checksum = $2 WHERE version = $1",
+                        row.version,
+                        f.checksum,
+                    )
+                    report.actions.append(
+                        f"version {row.version} ({f.label}): checksum realigned to {f.checksum[:19]}..."
+                    )
+        await audit.finish("success", {"actions": report.actions})
+    return report
+
+
+async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusReport:
+    files = discover_migrations(settings.migrations_dir)
+    if conn is None:
+        async with session(settings, "status") as own:
+            return await run_status(settings, conn=own)
+    history = await read_history(conn, settings.schema)
+    plan = make_plan(files, history, allow_out_of_order=False)
+    return StatusReport(
+        database=settings.masked_url,
+        schema=settings.schema,
+        environment=settings.environment.value,
+        migrations=status_items(files, history),
+        problems=plan.problems,
+        ignored_files=list(files.ignored),
+    )

@@ -1,0 +1,156 @@
+"""Comparing the files with the applied history: pure, in memory, linear.
+
+The history is read once and compared in one pass over two sorted lists
+(goose and Flyway slow down with one query per migration or quadratic loops).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from .bookkeeping import AppliedMigration, History
+from .discovery import MigrationFile, MigrationSet
+from .errors import HistoryMismatch
+from .reports import MigrationItem
+
+__all__ = ["Plan", "make_plan", "status_items"]
+
+
+class Plan(msgspec.Struct, frozen=True, kw_only=True):
+    pending: tuple[MigrationFile, ...] = ()
+    drift: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    out_of_order: tuple[str, ...] = ()
+    dirty: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> list[str]:
+        return [*self.dirty, *self.drift, *self.missing, *self.out_of_order]
+
+    def raise_if_invalid(self) -> None:
+        problems = self.problems
+        if not problems:
+            return
+        kinds = []
+        for label, items in (
+            ("dirty", self.dirty),
+            ("drift", self.drift),
+            ("missing", self.missing),
+            ("out of order", self.out_of_order),
+        ):
+            if items:
+                kinds.append(f"{len(items)} {label}")
+        raise HistoryMismatch(
+            f"migration history does not match the files ({', '.join(kinds)}); nothing was applied",
+            problems=problems,
+            hint=_hint(self),
+        )
+
+
+def _hint(plan: Plan) -> str:
+    if plan.dirty:
+        return (
+            "inspect the database, finish or undo the failed migration by hand, then run "
+            "`trenova-db repair --version N --applied` or `--rolled-back`"
+        )
+    if plan.drift:
+        return (
+            "restore the applied files (git checkout), or if the edit is intentional run "
+            "`trenova-db repair` to record the new checksums"
+        )
+    if plan.missing:
+        return "restore the deleted files, or run `trenova-db repair --forget-missing`"
+    return "renumber the new migrations above the newest applied one, or pass --allow-out-of-order"
+
+
+def describe_dirty(row: AppliedMigration) -> str:
+    done = f"after {row.statements_done} statement{'s' if row.statements_done != 1 else ''}"
+    error = f": {row.error}" if row.error else ""
+    return f"version {row.version} ({row.name}) is dirty: it failed {done}{error}"
+
+
+def make_plan(files: MigrationSet, history: History, *, allow_out_of_order: bool) -> Plan:
+    by_version = files.by_version()
+    applied_versions = set()
+    drift: list[str] = []
+    missing: list[str] = []
+    dirty: list[str] = []
+    for row in history.applied:
+        applied_versions.add(row.version)
+        if row.dirty:
+            dirty.append(describe_dirty(row))
+            continue
+        current = by_version.get(row.version)
+        if current is None:
+            missing.append(
+                f"version {row.version} ({row.name}) was applied but its file is gone"
+            )
+        elif current.checksum != row.checksum:
+            drift.append(
+                f"{current.label} (version {row.version}) changed since it was applied "
+                f"(recorded {row.checksum[:19]}..., file {current.checksum[:19]}...)"
+            )
+    newest_applied = max(applied_versions, default=-1)
+    pending = tuple(m for m in files.migrations if m.version not in applied_versions)
+    out_of_order: list[str] = []
+    if not allow_out_of_order:
+        out_of_order = [
+            f"{m.label} (version {m.version}) is pending but version {newest_applied} "
+            "is already applied"
+            for m in pending
+            if m.version < newest_applied
+        ]
+    return Plan(
+        pending=pending,
+        drift=tuple(drift),
+        missing=tuple(missing),
+        out_of_order=tuple(out_of_order),
+        dirty=tuple(dirty),
+    )
+
+
+def status_items(files: MigrationSet, history: History) -> list[MigrationItem]:
+    """One row per version known to the files or the history, sorted by version."""
+    by_version = files.by_version()
+    rows = {r.version: r for r in history.applied}
+    newest_applied = max(rows, default=-1)
+    items: list[MigrationItem] = []
+    for version in sorted(set(by_version) | set(rows)):
+        f = by_version.get(version)
+        r = rows.get(version)
+        if r is None:
+            assert f is not None
+            items.append(
+                MigrationItem(
+                    version=version,
+                    name=f.name,
+                    kind=f.kind,
+                    state="out-of-order" if version < newest_applied else "pending",
+                    file=f.label,
+                )
+            )
+            continue
+        if r.dirty:
+            state = "dirty"
+        elif f is None:
+            state = "missing"
+        elif f.checksum != r.checksum:
+            state = "drift"
+        else:
+            state = "applied"
+        items.append(
+            MigrationItem(
+                version=version,
+                name=r.name,
+                kind=r.kind,
+                state=state,  # type: ignore[arg-type]
+                file=f.label if f else None,
+                applied_at=r.applied_at,
+                applied_by=r.applied_by,
+                duration_ms=r.duration_ms,
+                batch=r.batch,
+                statements_done=r.statements_done if r.kind == "notx" else None,
+                error=r.error,
+            )
+        )
+    return items

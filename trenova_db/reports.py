@@ -1,0 +1,159 @@
+"""Typed results the library returns and the CLI renders (or prints as JSON).
+
+Every report is a msgspec Struct: ``msgspec.json.encode(report)`` is the CLI's
+``--json`` output, so the JSON shape is exactly these fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+__all__ = [
+    "MigrateReport",
+    "MigrationItem",
+    "Progress",
+    "ProgressCallback",
+    "RepairReport",
+    "RollbackReport",
+    "SeedItem",
+    "SeedReport",
+    "SetupReport",
+    "StatusReport",
+    "ResetReport",
+]
+
+
+class Report(msgspec.Struct, kw_only=True):
+    """Base of every report; ``omit_defaults`` keeps JSON output lean."""
+
+
+MigrationState = Literal[
+    "applied", "pending", "dirty", "drift", "missing", "out-of-order", "rolled-back"
+]
+
+
+class MigrationItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    version: int
+    name: str
+    kind: str
+    state: MigrationState
+    file: str | None = None
+    applied_at: datetime | None = None
+    applied_by: str | None = None
+    duration_ms: int | None = None
+    batch: int | None = None
+    statements_done: int | None = None
+    error: str | None = None
+    sql: str | None = None
+
+
+class MigrateReport(Report, kw_only=True):
+    operation: Literal["migrate"] = "migrate"
+    database: str
+    schema: str
+    environment: str
+    dry_run: bool = False
+    applied: list[MigrationItem] = msgspec.field(default_factory=list)
+    already_applied: int = 0
+    batch: int | None = None
+    lock_wait_ms: float | None = None
+    duration_ms: float = 0.0
+    ignored_files: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def noop(self) -> bool:
+        return not self.applied
+
+
+class RollbackReport(Report, kw_only=True):
+    operation: Literal["rollback"] = "rollback"
+    database: str
+    schema: str
+    environment: str
+    dry_run: bool = False
+    rolled_back: list[MigrationItem] = msgspec.field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+class RepairReport(Report, kw_only=True):
+    operation: Literal["repair"] = "repair"
+    database: str
+    schema: str
+    actions: list[str] = msgspec.field(default_factory=list)
+
+
+SeedState = Literal[
+    "applied", "pending", "modified", "failed", "orphaned", "skipped", "rolled-back",
+    "would-apply", "not-for-environment",
+]
+
+
+class SeedItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    name: str
+    version: str
+    state: SeedState
+    folder: str | None = None
+    path: str | None = None
+    applied_at: datetime | None = None
+    duration_ms: float | None = None
+    rows: dict[str, int] | None = None
+    error: str | None = None
+    note: str | None = None
+
+
+class SeedReport(Report, kw_only=True):
+    operation: Literal["seed", "seed-rollback", "seed-check", "seed-clean"] = "seed"
+    database: str
+    environment: str
+    dry_run: bool = False
+    seeds: list[SeedItem] = msgspec.field(default_factory=list)
+    problems: list[str] = msgspec.field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def count(self, state: str) -> int:
+        return sum(1 for s in self.seeds if s.state == state)
+
+
+class StatusReport(Report, kw_only=True):
+    operation: Literal["status"] = "status"
+    database: str
+    schema: str
+    environment: str
+    migrations: list[MigrationItem] = msgspec.field(default_factory=list)
+    seeds: list[SeedItem] = msgspec.field(default_factory=list)
+    problems: list[str] = msgspec.field(default_factory=list)
+    ignored_files: list[str] = msgspec.field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for m in self.migrations if m.state == state)
+
+
+class SetupReport(Report, kw_only=True):
+    operation: Literal["setup"] = "setup"
+    migrate: MigrateReport
+    seed: SeedReport
+
+
+class ResetReport(Report, kw_only=True):
+    operation: Literal["reset"] = "reset"
+    database: str
+    environment: str
+    schemas_dropped: list[str] = msgspec.field(default_factory=list)
+    migrate: MigrateReport | None = None
+    seed: SeedReport | None = None
+
+
+class Progress(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of a long run, for progress bars: ``done`` of ``total``."""
+
+    phase: str
+    done: int
+    total: int
+    label: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]

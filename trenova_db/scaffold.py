@@ -1,0 +1,75 @@
+"""``create NAME [--tx]``: the next numbered migration pair, never overwriting."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import msgspec
+
+from .discovery import MIGRATION_NAME
+from .errors import ConfigurationError
+
+__all__ = ["CreatedMigration", "create_migration"]
+
+_NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
+DEFAULT_WIDTH = 6
+
+
+class CreatedMigration(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    up: str
+    down: str
+
+
+def create_migration(directory: Path, name: str, *, tx: bool = False) -> CreatedMigration:
+    """Write ``NNNNNN_name[.tx].up.sql`` and its down file; return their paths."""
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"invalid migration name {name!r}: use lowercase letters, digits, '_' or '-' "
+            "(at most 100 characters)",
+            hint="e.g. `trenova-db create add_shipments_table`",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    newest = -1
+    width = DEFAULT_WIDTH
+    for entry in os.scandir(directory):
+        match = MIGRATION_NAME.match(entry.name)
+        if match is None:
+            continue
+        version = int(match.group(1))
+        if version > newest:
+            newest, width = version, len(match.group(1))
+        if match.group(2) == name:
+            raise ConfigurationError(
+                f"a migration named {name!r} already exists: {entry.name}",
+                hint="choose another name",
+            )
+    version = newest + 1 if newest >= 0 else 1
+    digits = max(width, len(str(version)))
+    if digits > 14:
+        raise ConfigurationError("migration versions are limited to 14 digits")
+    stem = f"{version:0{digits}d}_{name}{'.tx' if tx else ''}"
+    up, down = directory / f"{stem}.up.sql", directory / f"{stem}.down.sql"
+    kind = (
+        "Runs in ONE transaction with its bookkeeping row."
+        if tx
+        else "Runs statement by statement outside a transaction (CREATE INDEX CONCURRENTLY...)."
+    )
+    written: list[Path] = []
+    try:
+        for path, direction in ((up, "up"), (down, "down")):
+            with path.open("x", encoding="utf-8") as fh:
+                fh.write(f"-- {stem}.{direction}.sql: {kind}\n")
+                fh.write(
+                    "-- Write the SQL that applies this change.\n"
+                    if direction == "up"
+                    else "-- Write the SQL that exactly undoes the up file.\n"
+                )
+            written.append(path)
+    except FileExistsError as exc:
+        for path in written:
+            path.unlink()
+        raise ConfigurationError(f"{exc.filename} already exists; not overwriting") from exc
+    return CreatedMigration(version=version, up=str(up), down=str(down))

@@ -1,0 +1,153 @@
+"""What the seed history says next to what the files say: status, check, clean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..audit import Audit, actor
+from ..bookkeeping import ensure_bookkeeping, quote_ident
+from ..config import Settings
+from ..errors import Refused, StaleRegistry
+from ..migrator import locked, session
+from ..reports import SeedItem, SeedReport
+from .registry import diff_registries, load_registry, scan_seeds, sync_registry
+from .runner import read_seed_history, select_seeds
+
+__all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
+
+
+async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[str]]:
+    """Seeds of this environment (applied, pending, modified, failed) plus orphans."""
+    problems: list[str] = []
+    if not settings.seeds_dir.is_dir():
+        return [], problems
+    scanned = scan_seeds(settings.seeds_dir)
+    try:
+        diff = diff_registries(load_registry(settings.seeds_dir), scanned)
+        if not diff.is_empty:
+            problems.append("seeds/registry.json is stale: run `trenova-db seed-sync`")
+    except StaleRegistry as exc:
+        problems.append(exc.message)
+    env = settings.environment
+    history = await read_seed_history(conn, settings.schema, env)
+    latest: dict[tuple[str, str], Any] = {}
+    for h in history:  # ordered by applied_at: the last one wins
+        latest[(h.name, h.version)] = h
+    items: list[SeedItem] = []
+    for e in select_seeds(scanned, env):
+        h = latest.get((e.name, e.version))
+        base = {"name": e.name, "version": e.version, "folder": e.folder, "path": e.path}
+        if h is None:
+            older = sorted(v for (n, v) in latest if n == e.name)
+            note = f"version {', '.join(older)} applied before" if older else None
+            items.append(SeedItem(state="pending", note=note, **base))
+        elif h.status == "Active":
+            modified = h.checksum != e.checksum
+            items.append(
+                SeedItem(
+                    state="modified" if modified else "applied",
+                    applied_at=h.applied_at,
+                    note="modified since applied (same version)" if modified else None,
+                    **base,
+                )
+            )
+        elif h.error:
+            items.append(SeedItem(state="failed", applied_at=h.applied_at, error=h.error, **base))
+        else:
+            items.append(SeedItem(state="pending", note="rolled back", **base))
+    names = {e.name for e in scanned.seeds}
+    for (name, version), h in sorted(latest.items()):
+        if name not in names:
+            items.append(
+                SeedItem(
+                    name=name,
+                    version=version,
+                    state="orphaned",
+                    applied_at=h.applied_at,
+                    note="marked Orphaned" if h.status == "Orphaned" else "file deleted",
+                )
+            )
+    return items, problems
+
+
+async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[str]]:
+    scanned = scan_seeds(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
+    names = {e.name for e in scanned.seeds} if scanned else set()
+    s = quote_ident(settings.schema)
+    try:
+        rows = await conn.fetch(
+            f"SELECT name, version, environment, applied_at FROM {s}.seed_history "
+            "WHERE status <> 'Orphaned' ORDER BY name, version, environment"
+        )
+    except Exception as exc:
+        if type(exc).__name__ not in ("UndefinedTableError", "InvalidSchemaNameError"):
+            raise
+        rows = []
+    items = [
+        SeedItem(
+            name=r["name"], version=r["version"], state="orphaned", applied_at=r["applied_at"],
+            note=f"in seed_history ({r['environment']}) but its file is gone",
+        )
+        for r in rows
+        if r["name"] not in names
+    ]
+    problems: list[str] = []
+    if scanned is not None:
+        try:
+            registry = load_registry(settings.seeds_dir)
+        except StaleRegistry as exc:
+            problems.append(exc.message)
+            registry = None
+        if registry is not None:
+            for name in diff_registries(registry, scanned).removed:
+                problems.append(f"registry entry {name} points at a file that is gone")
+    return items, problems
+
+
+async def run_seed_check(settings: Settings) -> SeedReport:
+    async with session(settings, "seed-check") as conn:
+        items, problems = await _orphans(conn, settings)
+    return SeedReport(
+        operation="seed-check",
+        database=settings.masked_url,
+        environment=settings.environment.value,
+        seeds=items,
+        problems=problems,
+    )
+
+
+async def run_seed_clean(settings: Settings, *, force: bool = False, confirmed: bool = False) -> SeedReport:
+    """Mark orphaned history rows Orphaned (with a note) and regenerate the registry."""
+    if not (force or confirmed):
+        raise Refused(
+            "seed-clean needs confirmation: no terminal to ask on",
+            hint="run it in a terminal, or pass --force",
+        )
+    s = quote_ident(settings.schema)
+    async with session(settings, "seed-clean") as conn, locked(settings, "seed-clean"):
+        await ensure_bookkeeping(conn, settings.schema)
+        audit = Audit(conn, settings.schema, "seed-clean", settings.environment.value)
+        await audit.start()
+        items, problems = await _orphans(conn, settings)
+        orphan_names = sorted({i.name for i in items})
+        if orphan_names:
+            await conn.execute(
+                f"UPDATE {s}.seed_history SET status = 'Orphaned', notes = "
+                "'seed file removed; marked orphaned by ' || $2 || ' at ' || clock_timestamp() "
+                "WHERE name = ANY($1::text[]) AND status <> 'Orphaned'",
+                orphan_names,
+                actor(),
+            )
+        sync = sync_registry(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
+        for item in items:
+            item.note = "marked Orphaned"
+        if sync is not None and sync.changed:
+            problems = [f"registry regenerated ({sync.seeds} seeds)"]
+        await audit.finish("success", {"orphaned": orphan_names})
+    return SeedReport(
+        operation="seed-clean",
+        database=settings.masked_url,
+        environment=settings.environment.value,
+        seeds=items,
+        problems=problems,
+    )

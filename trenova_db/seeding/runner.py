@@ -1,0 +1,429 @@
+"""Running seeds: selection, dependency order, one transaction per seed.
+
+Fixes the original's bugs: dependencies are enforced (topological order; a
+cycle or an unknown name stops the run before anything executes), and a failed
+seed's error row is written in its own transaction AFTER the seed's transaction
+rolled back, so it is never lost with it.
+
+Independent seeds run at once with ``parallel > 1``, each worker on its own
+connection; a seed starts when all its dependencies have committed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import importlib.util
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import anyio
+import msgspec
+
+from ..audit import Audit, actor, host
+from ..bookkeeping import ensure_bookkeeping, quote_ident
+from ..config import Environment, Settings
+from ..errors import Refused, SeedFailed, SeedGraphError, TrenovaDBError
+from ..migrator import locked, session
+from ..reports import SeedItem, SeedReport
+from .base import BaseSeed
+from .context import SeedContext
+from .registry import FOLDERS, Registry, RegistryEntry, check_registry
+
+__all__ = ["load_seed", "order_seeds", "run_seed_rollback", "run_seeds", "select_seeds"]
+
+_FOLDER_ENVS: dict[str, frozenset[Environment]] = {
+    "base": frozenset(Environment),
+    "development": frozenset({Environment.DEVELOPMENT, Environment.TEST}),
+    "test": frozenset({Environment.TEST}),
+}
+_encode = msgspec.json.Encoder().encode
+
+
+def _rank(e: RegistryEntry) -> tuple[int, int, str]:
+    return (FOLDERS.index(e.folder), e.order, e.name)
+
+
+def select_seeds(registry: Registry, environment: Environment) -> list[RegistryEntry]:
+    """Base everywhere, development in dev+test, test in test; and only where listed."""
+    return [
+        e
+        for e in registry.seeds
+        if environment in _FOLDER_ENVS[e.folder] and environment.value in e.environments
+    ]
+
+
+def order_seeds(selected: list[RegistryEntry], registry: Registry) -> list[RegistryEntry]:
+    """Dependencies first, then folder rank, numeric prefix, name (Kahn + heap)."""
+    by_name = {e.name: e for e in selected}
+    known = {e.name for e in registry.seeds}
+    problems: list[str] = []
+    for e in selected:
+        for dep in e.depends_on:
+            if dep not in known:
+                problems.append(f"{e.name} ({e.path}) depends on unknown seed {dep!r}")
+            elif dep not in by_name:
+                problems.append(
+                    f"{e.name} ({e.path}) depends on {dep!r}, which does not run in this "
+                    "environment"
+                )
+    if problems:
+        raise SeedGraphError("seed dependencies cannot be satisfied", problems=problems)
+    waiting = {e.name: set(e.depends_on) for e in selected}
+    dependents: dict[str, list[str]] = {}
+    for e in selected:
+        for dep in e.depends_on:
+            dependents.setdefault(dep, []).append(e.name)
+    ready = [(_rank(by_name[n]), n) for n, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    ordered: list[RegistryEntry] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        ordered.append(by_name[name])
+        for child in dependents.get(name, []):
+            waiting[child].discard(name)
+            if not waiting[child]:
+                heapq.heappush(ready, (_rank(by_name[child]), child))
+    if len(ordered) != len(selected):
+        stuck = sorted(n for n, deps in waiting.items() if deps)
+        raise SeedGraphError(
+            "seed dependencies form a cycle: " + " -> ".join(_cycle(stuck, waiting)),
+            problems=[f"{n} waits for {', '.join(sorted(waiting[n]))}" for n in stuck],
+            hint="remove one of the depends_on entries to break the cycle",
+        )
+    return ordered
+
+
+def _cycle(stuck: list[str], waiting: dict[str, set[str]]) -> list[str]:
+    path = [stuck[0]]
+    while True:
+        nxt = sorted(waiting[path[-1]])[0]
+        if nxt in path:
+            return [*path[path.index(nxt) :], nxt]
+        path.append(nxt)
+
+
+def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
+    """Import a seed file (only at run time, never to build the registry)."""
+    path = seeds_dir / entry.path
+    module_name = f"trenova_seeds.{entry.folder}.{path.stem}"
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        cls = getattr(module, entry.class_name)
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        raise SeedFailed(
+            f"seed {entry.name}: cannot import {entry.path}: {type(exc).__name__}: {exc}",
+            seed=entry.name,
+            hint="fix the file; nothing was run",
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, BaseSeed)):
+        raise SeedFailed(
+            f"seed {entry.name}: {entry.class_name} in {entry.path} is not a BaseSeed subclass",
+            seed=entry.name,
+        )
+    return cls()
+
+
+class _History(msgspec.Struct, frozen=True):
+    name: str
+    version: str
+    checksum: str
+    status: str
+    applied_at: Any
+    error: str | None
+
+
+async def read_seed_history(conn: Any, schema: str, environment: Environment) -> list[_History]:
+    s = quote_ident(schema)
+    try:
+        rows = await conn.fetch(
+            f"SELECT name, version, checksum, status::text, applied_at, error "
+            f"FROM {s}.seed_history WHERE environment = $1 ORDER BY applied_at",
+            environment.value,
+        )
+    except Exception as exc:
+        if type(exc).__name__ in ("UndefinedTableError", "InvalidSchemaNameError"):
+            return []
+        raise
+    return [_History(*r) for r in rows]
+
+
+_UPSERT = """
+INSERT INTO {s}.seed_history AS h
+    (name, version, environment, checksum, applied_by, status, notes, error, details)
+VALUES ($1, $2, $3, $4, $5, $6::{s}.seed_status_enum, $7, $8, $9::jsonb)
+ON CONFLICT (name, version, environment) DO UPDATE SET
+    checksum = EXCLUDED.checksum, applied_at = clock_timestamp(),
+    applied_by = EXCLUDED.applied_by, status = EXCLUDED.status, notes = EXCLUDED.notes,
+    error = EXCLUDED.error, details = EXCLUDED.details
+"""
+
+
+class _Run:
+    """One ``seed`` command: shared state of its workers."""
+
+    def __init__(self, settings: Settings, *, force: bool, verbose: bool) -> None:
+        self.settings = settings
+        self.force = force
+        self.verbose = verbose
+        self.upsert = _UPSERT.format(s=quote_ident(settings.schema))
+        self.items: dict[str, SeedItem] = {}
+        self.failed: list[SeedFailed] = []
+
+    async def execute(self, conn: Any, entry: RegistryEntry, seed: BaseSeed) -> None:
+        env = self.settings.environment.value
+        started = time.perf_counter()
+        ctx = SeedContext(conn, self.settings.environment, seed_name=entry.name)
+        details: dict[str, Any] = {"host": host(), "path": entry.path}
+        try:
+            async with conn.transaction():
+                await seed.run(ctx)
+                details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+                details["rows"] = dict(ctx.rows)
+                await conn.execute(
+                    self.upsert, entry.name, entry.version, env, entry.checksum, actor(),
+                    "Active", None, None, _encode(details).decode(),
+                )
+        except Exception as exc:  # a seed may raise anything; record it, never lose it
+            error = f"{type(exc).__name__}: {exc}"
+            details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            details["traceback"] = traceback.format_exc(limit=8)
+            try:
+                await conn.execute(
+                    self.upsert, entry.name, entry.version, env, entry.checksum, actor(),
+                    "Inactive", "failed; rolled back", error, _encode(details).decode(),
+                )
+            except Exception:  # the connection itself may be gone
+                pass
+            self.items[entry.name] = SeedItem(
+                name=entry.name, version=entry.version, state="failed", folder=entry.folder,
+                path=entry.path, error=error, duration_ms=details["duration_ms"],
+            )
+            self.failed.append(
+                SeedFailed(
+                    f"seed {entry.name} ({entry.path}) failed: {error}",
+                    seed=entry.name,
+                    hint="its transaction was rolled back (no data kept) and the failure "
+                    "recorded in seed_history; fix the seed and run `trenova-db seed` again",
+                )
+            )
+            return
+        self.items[entry.name] = SeedItem(
+            name=entry.name, version=entry.version, state="applied", folder=entry.folder,
+            path=entry.path, duration_ms=details["duration_ms"], rows=details["rows"],
+        )
+
+
+async def run_seeds(
+    settings: Settings,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    verbose: bool = False,
+    parallel: int = 1,
+    progress: Any | None = None,
+) -> SeedReport:
+    started = time.perf_counter()
+    registry = check_registry(settings.seeds_dir)
+    selected = order_seeds(select_seeds(registry, settings.environment), registry)
+    env = settings.environment
+    report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
+    async with session(settings, "seed") as conn:
+        history = await read_seed_history(conn, settings.schema, env)
+        active = {(h.name, h.version): h for h in history if h.status == "Active"}
+        todo: list[RegistryEntry] = []
+        items: dict[str, SeedItem] = {}
+        for e in selected:
+            h = active.get((e.name, e.version))
+            if h is not None and not force:
+                modified = h.checksum != e.checksum
+                items[e.name] = SeedItem(
+                    name=e.name, version=e.version, folder=e.folder, path=e.path,
+                    state="modified" if modified else "skipped", applied_at=h.applied_at,
+                    note=(
+                        "modified since applied (same version): bump its version to re-run, "
+                        "or pass --force"
+                        if modified else "already applied"
+                    ),
+                )
+            else:
+                todo.append(e)
+                items[e.name] = SeedItem(
+                    name=e.name, version=e.version, folder=e.folder, path=e.path,
+                    state="would-apply",
+                )
+        if dry_run or not todo:
+            report.seeds = [items[e.name] for e in selected]
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            return report
+        seeds = {e.name: load_seed(settings.seeds_dir, e) for e in todo}
+        async with locked(settings, "seed"):
+            await ensure_bookkeeping(conn, settings.schema)
+            audit = Audit(conn, settings.schema, "seed", env.value)
+            await audit.start({"seeds": [e.name for e in todo], "force": force})
+            run = _Run(settings, force=force, verbose=verbose)
+            try:
+                await _schedule(run, conn, todo, seeds, parallel, progress)
+            except BaseException as exc:
+                await audit.finish("failed", {"error": str(exc)})
+                raise
+            items.update(run.items)
+            for e in todo:
+                if e.name not in run.items:
+                    items[e.name] = SeedItem(
+                        name=e.name, version=e.version, folder=e.folder, path=e.path,
+                        state="pending", note="not run: an earlier seed failed",
+                    )
+            report.seeds = [items[e.name] for e in selected]
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            outcome = "failed" if run.failed else "success"
+            await audit.finish(
+                outcome,
+                {
+                    "applied": [s.name for s in report.seeds if s.state == "applied"],
+                    "failed": [f.seed for f in run.failed],
+                },
+            )
+            if run.failed:
+                raise run.failed[0]
+    return report
+
+
+async def _schedule(
+    run: _Run,
+    conn: Any,
+    todo: list[RegistryEntry],
+    seeds: dict[str, BaseSeed],
+    parallel: int,
+    progress: Any | None,
+) -> None:
+    """Run ``todo`` in order; with parallel > 1, start each seed once its deps are done."""
+    from ..reports import Progress
+
+    total = len(todo)
+
+    def tick(label: str) -> None:
+        if progress:
+            progress(Progress(phase="seed", done=len(run.items), total=total, label=label))
+
+    if parallel <= 1:
+        for e in todo:
+            tick(e.name)
+            await run.execute(conn, e, seeds[e.name])
+            if run.failed:
+                return
+        tick("")
+        return
+
+    names = {e.name for e in todo}
+    done = {name: anyio.Event() for name in names}
+    limiter = anyio.CapacityLimiter(parallel)
+    connections: list[Any] = [conn]
+
+    async def worker(e: RegistryEntry) -> None:
+        for dep in e.depends_on:
+            if dep in done:
+                await done[dep].wait()
+        try:
+            if run.failed:
+                return
+            async with limiter:
+                if run.failed:
+                    return
+                own = connections.pop() if connections else None
+                if own is None:
+                    from ..connection import connect
+
+                    s = run.settings
+                    assert s.database_url is not None
+                    own = await connect(
+                        s.database_url, purpose="seed", connect_timeout=s.connect_timeout,
+                        statement_timeout=s.statement_timeout, debug=s.debug,
+                    )
+                    opened.append(own)
+                try:
+                    tick(e.name)
+                    await run.execute(own, e, seeds[e.name])
+                finally:
+                    connections.append(own)
+        finally:
+            done[e.name].set()
+
+    opened: list[Any] = []
+    try:
+        async with anyio.create_task_group() as tg:
+            for e in todo:
+                tg.start_soon(worker, e)
+    finally:
+        for c in opened:
+            await c.close(timeout=5)
+    tick("")
+
+
+async def run_seed_rollback(
+    settings: Settings, name: str, *, force: bool = False, confirmed: bool = False
+) -> SeedReport:
+    """Run one seed's ``rollback()`` and mark its history Inactive."""
+    env = settings.environment
+    if env.is_protected and not (force or confirmed):
+        raise Refused(
+            f"seed-rollback in {env.value} is refused without --force",
+            hint="pass --force if you really mean to remove this seed's data",
+        )
+    registry = check_registry(settings.seeds_dir)
+    entry = next((e for e in registry.seeds if e.name == name), None)
+    if entry is None:
+        known = ", ".join(sorted(e.name for e in registry.seeds)) or "none"
+        raise SeedGraphError(f"unknown seed {name!r}; known seeds: {known}")
+    if not entry.has_rollback:
+        raise Refused(
+            f"seed {name} ({entry.path}) defines no rollback(); refusing",
+            hint="add an `async def rollback(self, ctx)` that undoes run()",
+        )
+    seed = load_seed(settings.seeds_dir, entry)
+    report = SeedReport(
+        operation="seed-rollback", database=settings.masked_url, environment=env.value
+    )
+    started = time.perf_counter()
+    s = quote_ident(settings.schema)
+    async with session(settings, "seed-rollback") as conn, locked(settings, "seed-rollback"):
+        await ensure_bookkeeping(conn, settings.schema)
+        audit = Audit(conn, settings.schema, "seed-rollback", env.value)
+        await audit.start({"seed": name})
+        ctx = SeedContext(conn, env, seed_name=name)
+        try:
+            async with conn.transaction():
+                await seed.rollback(ctx)
+                await conn.execute(
+                    f"UPDATE {s}.seed_history SET status = 'Inactive', "
+                    "notes = 'rolled back by ' || $3, applied_at = clock_timestamp() "
+                    "WHERE name = $1 AND environment = $2",
+                    name, env.value, actor(),
+                )
+        except Exception as exc:
+            await audit.finish("failed", {"error": f"{type(exc).__name__}: {exc}"})
+            if isinstance(exc, TrenovaDBError):
+                raise
+            raise SeedFailed(
+                f"rollback of seed {name} failed: {type(exc).__name__}: {exc}",
+                seed=name,
+                hint="its transaction was rolled back; nothing changed",
+            ) from exc
+        await audit.finish("success", {"rows": dict(ctx.rows)})
+    report.seeds.append(
+        SeedItem(
+            name=name, version=entry.version, state="rolled-back", folder=entry.folder,
+            path=entry.path, rows=dict(ctx.rows),
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+    )
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    return report
