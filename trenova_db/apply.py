@@ -155,7 +155,13 @@ class Applier:
                 await self.conn.execute(st.text)
             except asyncpg.PostgresError as exc:
                 failure = _failure(
-                    exc, m, path, sql, 0, tx=False, statement=(i + 1, len(statements), st),
+                    exc,
+                    m,
+                    path,
+                    sql,
+                    0,
+                    tx=False,
+                    statement=(i + 1, len(statements), st),
                     down=not track,
                 )
                 await self.conn.execute(

@@ -193,11 +193,11 @@ def _history_query(schema: str, audit_values: str | None) -> str:
         )
         audit_col = "(SELECT id FROM audit)"
     return (
-        f"COPY ({audit_cte}SELECT {audit_col}, i.v, m.version, m.name, m.kind, m.checksum, "
+        f"{audit_cte}SELECT {audit_col}, i.v, m.version, m.name, m.kind, m.checksum, "
         "extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms, m.batch, m.dirty, "
         "m.statements_done, m.error "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
-        f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version) TO STDOUT"
+        f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version"
     )
 
 
@@ -209,6 +209,7 @@ async def read_history(conn: Any, schema: str, *, audit_values: str | None = Non
     """
     buffer = io.BytesIO()
     try:
+        # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
         await conn.copy_from_query(_history_query(schema, audit_values), output=buffer)
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         return History(internal_version=0)

@@ -28,13 +28,16 @@ log = logging.getLogger("trenova_db")
 
 APPLICATION_NAME = "trenova-db"
 
-_RETRYABLE: tuple[type[BaseException], ...] = (
+# Worth retrying while a server starts (or a name resolves): anything else
+# (bad password, unknown database) fails at once.
+_RETRYABLE: tuple[type[Exception], ...] = (
     ConnectionRefusedError,
     ConnectionResetError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
     TimeoutError,
     socket.gaierror,
+    FileNotFoundError,  # the Unix socket does not exist yet
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
 )
 
 
@@ -90,41 +93,47 @@ async def connect(
             conn = await asyncpg.connect(
                 dsn, timeout=max(min(remaining, 10.0), 0.5), server_settings=settings
             )
-        except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
-            raise DatabaseUnavailable(
-                f"cannot connect to {mask_dsn(dsn)}: authentication failed "
-                f"({mask_secrets(str(exc), secret)})",
-                hint="check the user and password in DATABASE_URL / --database-url",
-            ) from None
-        except asyncpg.InvalidCatalogNameError as exc:
-            raise DatabaseUnavailable(
-                f"cannot connect to {mask_dsn(dsn)}: {mask_secrets(str(exc), secret)}",
-                hint="create the database first (createdb), or fix the name in the URL",
-            ) from None
-        except _RETRYABLE + (OSError,) as exc:
-            retryable = isinstance(exc, _RETRYABLE)
-            if not retryable or time.monotonic() + delay >= deadline:
-                reason = mask_secrets(str(exc) or type(exc).__name__, secret)
-                raise DatabaseUnavailable(
-                    f"cannot connect to {mask_dsn(dsn)} after {attempt} attempt"
-                    f"{'s' if attempt > 1 else ''}: {reason}",
-                    hint="is PostgreSQL running and reachable? check host/port in the URL, "
-                    "or raise --connect-timeout while the server starts",
-                ) from None
-            log.debug("connect attempt %d failed (%s); retrying in %.2fs", attempt, exc, delay)
-            await anyio.sleep(delay)
-            delay = min(delay * 2, 1.0)
-            continue
-        except ValueError as exc:
-            # asyncpg raises ValueError for a malformed DSN; its text may echo the DSN.
-            raise ConfigurationError(
-                f"invalid database URL {mask_dsn(dsn)}: {mask_secrets(str(exc), secret)}",
-                hint="use postgresql://user:password@host:port/database",
-            ) from None
-        except asyncpg.PostgresError as exc:
-            raise DatabaseUnavailable(
-                f"cannot connect to {mask_dsn(dsn)}: {mask_secrets(str(exc), secret)}"
-            ) from None
-        if debug:
-            conn.add_query_logger(_debug_logger)
-        return conn
+            break
+        except Exception as exc:
+            retry = isinstance(exc, _RETRYABLE) and time.monotonic() + delay < deadline
+            if not retry:
+                # asyncpg's ValueError text can echo the DSN: do not chain it.
+                cause = None if isinstance(exc, ValueError) else exc
+                raise _translate(exc, dsn, secret, attempt) from cause
+        log.debug("connect attempt %d failed; retrying in %.2fs", attempt, delay)
+        await anyio.sleep(delay)
+        delay = min(delay * 2, 1.0)
+    if debug:
+        conn.add_query_logger(_debug_logger)
+    return conn
+
+
+def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Exception:
+    """One message per failure kind; the DSN masked, the password never echoed."""
+    where = mask_dsn(dsn)
+    reason = mask_secrets(str(exc) or type(exc).__name__, secret)
+    if isinstance(
+        exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    ):
+        return DatabaseUnavailable(
+            f"cannot connect to {where}: authentication failed ({reason})",
+            hint="check the user and password in DATABASE_URL / --database-url",
+        )
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return DatabaseUnavailable(
+            f"cannot connect to {where}: {reason}",
+            hint="create the database first (createdb), or fix the name in the URL",
+        )
+    if isinstance(exc, ValueError):  # asyncpg's malformed-DSN error
+        return ConfigurationError(
+            f"invalid database URL {where}: {reason}",
+            hint="use postgresql://user:password@host:port/database",
+        )
+    if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+        tries = f" after {attempt} attempts" if attempt > 1 else ""
+        return DatabaseUnavailable(
+            f"cannot connect to {where}{tries}: {reason}",
+            hint="is PostgreSQL running and reachable? check host and port in the URL, "
+            "or raise --connect-timeout while the server starts",
+        )
+    return exc

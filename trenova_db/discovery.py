@@ -165,9 +165,7 @@ def discover_migrations(directory: Path) -> MigrationSet:
         up, up_path = up_list[0]
         down = down_list[0] if down_list else None
         if down is not None and down[0].name != up.name:
-            problems.append(
-                f"{down[1].name}: name does not match its up file {up_path.name}"
-            )
+            problems.append(f"{down[1].name}: name does not match its up file {up_path.name}")
             continue
         up_read = _read(up_path, problems)
         down_read = _read(down[1], problems) if down is not None else None

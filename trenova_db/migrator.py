@@ -36,7 +36,7 @@ from .reports import (
     StatusReport,
 )
 
-__all__ = ["run_migrate", "run_repair", "run_rollback", "run_status", "session", "locked"]
+__all__ = ["locked", "run_migrate", "run_repair", "run_rollback", "run_status", "session"]
 
 DEFAULT_MAX_ROLLBACK = 10
 
@@ -121,20 +121,25 @@ async def run_migrate(
         audit.id = history.audit_id
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
         current = history.internal_version == bookkeeping.CURRENT_VERSION
+        report.already_applied = len(history.applied)
         try:
-            plan.raise_if_invalid()
+            if dry_run:
+                plan.raise_if_invalid()
+            # Checked before the lock and before any bookkeeping table exists:
+            # a file that cannot run must not leave anything behind.
+            Applier.check_runnable(list(plan.pending))
         except TrenovaDBError as exc:
             await audit.finish("refused", {"error": str(exc)})
             raise
-        report.already_applied = len(history.applied)
         if dry_run:
-            Applier.check_runnable(list(plan.pending))
             report.applied = [_item(m, "pending", verbose=verbose) for m in plan.pending]
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
-        if current and not plan.pending:
+        if current and not plan.pending and not plan.problems:
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
+        # Pending work, or a problem seen without the lock: a dirty row may be a
+        # migration another runner is applying right now. Decide under the lock.
 
         try:
             async with locked(settings, "migrate") as lock:
@@ -146,14 +151,15 @@ async def run_migrate(
                 plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
                 plan.raise_if_invalid()
                 pending = list(plan.pending)
-                Applier.check_runnable(pending)
                 report.already_applied = len(history.applied)
                 batch = history.last_batch + 1
                 report.batch = batch if pending else None
                 applier = Applier(conn, settings.schema, actor=f"{actor()}@{host()}")
                 for i, m in enumerate(pending):
                     if progress:
-                        progress(Progress(phase="migrate", done=i, total=len(pending), label=m.label))
+                        progress(
+                            Progress(phase="migrate", done=i, total=len(pending), label=m.label)
+                        )
                     if m.kind == "tx":
                         ms = await applier.apply_tx(m, batch=batch, durable=i == len(pending) - 1)
                     else:
@@ -255,7 +261,9 @@ async def run_rollback(
                 applier = Applier(conn, settings.schema, actor=actor())
                 for i, m in enumerate(chosen):
                     if progress:
-                        progress(Progress(phase="rollback", done=i, total=len(chosen), label=m.label))
+                        progress(
+                            Progress(phase="rollback", done=i, total=len(chosen), label=m.label)
+                        )
                     ms = await applier.rollback(m)
                     item = _item(m, "rolled-back", verbose=verbose, down=True)
                     item.duration_ms = ms
@@ -298,10 +306,16 @@ async def run_repair(
             if version is not None:
                 row = rows.get(version)
                 if row is None:
-                    raise HistoryMismatch(f"version {version} is not in the history; nothing to repair")
+                    raise HistoryMismatch(
+                        f"version {version} is not in the history; nothing to repair"
+                    )
                 if mark == "rolled-back":
-                    await conn.execute(f"DELETE FROM {s}.schema_migrations WHERE version = $1", version)
-                    report.actions.append(f"version {version} ({row.name}): forgotten (marked rolled back)")
+                    await conn.execute(
+                        f"DELETE FROM {s}.schema_migrations WHERE version = $1", version
+                    )
+                    report.actions.append(
+                        f"version {version} ({row.name}): forgotten (marked rolled back)"
+                    )
                 else:
                     f = by_version.get(version)
                     checksum = f.checksum if f else row.checksum
@@ -325,7 +339,9 @@ async def run_repair(
                     await conn.execute(
                         f"DELETE FROM {s}.schema_migrations WHERE version = $1", row.version
                     )
-                    report.actions.append(f"version {row.version} ({row.name}): file gone, forgotten")
+                    report.actions.append(
+                        f"version {row.version} ({row.name}): file gone, forgotten"
+                    )
                 elif f is not None and f.checksum != row.checksum:
                     await conn.execute(
                         f"UPDATE {s}.schema_migrations SET checksum = $2 WHERE version = $1",
@@ -333,7 +349,8 @@ async def run_repair(
                         f.checksum,
                     )
                     report.actions.append(
-                        f"version {row.version} ({f.label}): checksum realigned to {f.checksum[:19]}..."
+                        f"version {row.version} ({f.label}): checksum realigned to "
+                        f"{f.checksum[:19]}..."
                     )
         await audit.finish("success", {"actions": report.actions})
     return report

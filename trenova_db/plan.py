@@ -82,9 +82,7 @@ def make_plan(files: MigrationSet, history: History, *, allow_out_of_order: bool
             continue
         current = by_version.get(row.version)
         if current is None:
-            missing.append(
-                f"version {row.version} ({row.name}) was applied but its file is gone"
-            )
+            missing.append(f"version {row.version} ({row.name}) was applied but its file is gone")
         elif current.checksum != row.checksum:
             drift.append(
                 f"{current.label} (version {row.version}) changed since it was applied "

@@ -18,12 +18,12 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "RepairReport",
+    "ResetReport",
     "RollbackReport",
     "SeedItem",
     "SeedReport",
     "SetupReport",
     "StatusReport",
-    "ResetReport",
 ]
 
 
@@ -87,8 +87,15 @@ class RepairReport(Report, kw_only=True):
 
 
 SeedState = Literal[
-    "applied", "pending", "modified", "failed", "orphaned", "skipped", "rolled-back",
-    "would-apply", "not-for-environment",
+    "applied",
+    "pending",
+    "modified",
+    "failed",
+    "orphaned",
+    "skipped",
+    "rolled-back",
+    "would-apply",
+    "not-for-environment",
 ]
 
 

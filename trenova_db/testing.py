@@ -58,7 +58,9 @@ async def _admin(server_url: str, sql: str) -> None:
         await conn.close()
 
 
-def create_database(server_url: str, *, template: str | None = None, prefix: str = "trenova_t") -> str:
+def create_database(
+    server_url: str, *, template: str | None = None, prefix: str = "trenova_t"
+) -> str:
     """Create a uniquely named database (optionally cloned); returns its name."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     clone = f' TEMPLATE "{template}"' if template else ""
@@ -186,6 +188,8 @@ async def assert_seed_idempotent(
     changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
     assert not changed, (
         f"seed {seed} is not idempotent: a second run changed {', '.join(changed)} "
-        + ", ".join(f"{t}: {before.get(t, (0, ''))[0]} -> {after.get(t, (0, ''))[0]} rows" for t in changed)
+        + ", ".join(
+            f"{t}: {before.get(t, (0, ''))[0]} -> {after.get(t, (0, ''))[0]} rows" for t in changed
+        )
     )
     return after

@@ -27,15 +27,37 @@ R = TypeVar("R")
 class Common:
     """Options every database command takes (flag > environment > pyproject > default)."""
 
-    database_url: Annotated[str | None, Parameter(help="PostgreSQL URL [env: DATABASE_URL]; default: the embedded server")] = None
-    env: Annotated[str | None, Parameter(help="production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV]")] = None
+    database_url: Annotated[
+        str | None,
+        Parameter(help="PostgreSQL URL [env: DATABASE_URL]; default: the embedded server"),
+    ] = None
+    env: Annotated[
+        str | None,
+        Parameter(
+            help="production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV]"
+        ),
+    ] = None
     migrations_dir: Annotated[Path | None, Parameter(help="migrations folder (default sql)")] = None
     seeds_dir: Annotated[Path | None, Parameter(help="seeds folder (default seeds)")] = None
-    schema: Annotated[str | None, Parameter(help="schema of trenova-db's bookkeeping tables (default public)")] = None
-    lock_timeout: Annotated[str | None, Parameter(help="wait this long for the migration lock, e.g. 60s; also PostgreSQL lock_timeout when given")] = None
-    statement_timeout: Annotated[str | None, Parameter(help="PostgreSQL statement_timeout for migration sessions, e.g. 5m")] = None
-    connect_timeout: Annotated[str | None, Parameter(help="keep retrying the connection this long, e.g. 10s")] = None
-    json: Annotated[bool, Parameter(help="print one JSON document on stdout and nothing else")] = False
+    schema: Annotated[
+        str | None, Parameter(help="schema of trenova-db's bookkeeping tables (default public)")
+    ] = None
+    lock_timeout: Annotated[
+        str | None,
+        Parameter(
+            help="wait this long for the migration lock, e.g. 60s "
+            "(also PostgreSQL lock_timeout when given)"
+        ),
+    ] = None
+    statement_timeout: Annotated[
+        str | None, Parameter(help="PostgreSQL statement_timeout for migration sessions, e.g. 5m")
+    ] = None
+    connect_timeout: Annotated[
+        str | None, Parameter(help="keep retrying the connection this long, e.g. 10s")
+    ] = None
+    json: Annotated[bool, Parameter(help="print one JSON document on stdout and nothing else")] = (
+        False
+    )
 
 
 app = App(
@@ -107,8 +129,12 @@ def _call(
 def migrate(
     *,
     dry_run: Annotated[bool, Parameter(help="show the plan; write nothing, take no lock")] = False,
-    verbose: Annotated[bool, Parameter(help="list each migration; with --dry-run, print its SQL")] = False,
-    allow_out_of_order: Annotated[bool, Parameter(help="apply pending versions lower than the newest applied")] = False,
+    verbose: Annotated[
+        bool, Parameter(help="list each migration; with --dry-run, print its SQL")
+    ] = False,
+    allow_out_of_order: Annotated[
+        bool, Parameter(help="apply pending versions lower than the newest applied")
+    ] = False,
     common: Common | None = None,
 ) -> int:
     """Apply every pending migration."""
@@ -117,7 +143,10 @@ def migrate(
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:
             return await run_migrate(
-                s, dry_run=dry_run, verbose=verbose, allow_out_of_order=allow_out_of_order,
+                s,
+                dry_run=dry_run,
+                verbose=verbose,
+                allow_out_of_order=allow_out_of_order,
                 progress=progress,
             )
 
@@ -129,7 +158,9 @@ def rollback(
     *,
     target: Annotated[int, Parameter(help="roll back this many migrations, newest first")] = 1,
     max_rollback: Annotated[int, Parameter(help="safety limit per command")] = 10,
-    force: Annotated[bool, Parameter(help="required in production (or confirm at the prompt)")] = False,
+    force: Annotated[
+        bool, Parameter(help="required in production (or confirm at the prompt)")
+    ] = False,
     dry_run: Annotated[bool, Parameter(help="show what would be rolled back")] = False,
     verbose: Annotated[bool, Parameter(help="with --dry-run, print the down SQL")] = False,
     common: Common | None = None,
@@ -148,8 +179,14 @@ def rollback(
                 raise out.refuse_unconfirmed("rollback")
         with out.progress() as progress:
             return await run_rollback(
-                s, target=target, max_rollback=max_rollback, force=force, dry_run=dry_run,
-                verbose=verbose, confirmed=confirmed, progress=progress,
+                s,
+                target=target,
+                max_rollback=max_rollback,
+                force=force,
+                dry_run=dry_run,
+                verbose=verbose,
+                confirmed=confirmed,
+                progress=progress,
             )
 
     return _call(common, work, verbose=verbose)
@@ -191,9 +228,15 @@ def create(
 def repair(
     *,
     version: Annotated[int | None, Parameter(help="the dirty version to resolve")] = None,
-    applied: Annotated[bool, Parameter(help="with --version: its statements were completed by hand")] = False,
-    rolled_back: Annotated[bool, Parameter(help="with --version: it was undone by hand; forget it")] = False,
-    forget_missing: Annotated[bool, Parameter(help="forget applied versions whose files are gone")] = False,
+    applied: Annotated[
+        bool, Parameter(help="with --version: its statements were completed by hand")
+    ] = False,
+    rolled_back: Annotated[
+        bool, Parameter(help="with --version: it was undone by hand; forget it")
+    ] = False,
+    forget_missing: Annotated[
+        bool, Parameter(help="forget applied versions whose files are gone")
+    ] = False,
     common: Common | None = None,
 ) -> int:
     """Realign changed checksums, forget missing files, or resolve a dirty migration."""
@@ -229,7 +272,11 @@ def seed(
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:
             return await run_seeds(
-                s, force=force, dry_run=dry_run, verbose=verbose, parallel=parallel,
+                s,
+                force=force,
+                dry_run=dry_run,
+                verbose=verbose,
+                parallel=parallel,
                 progress=progress,
             )
 
@@ -366,7 +413,9 @@ def setup(
 @app.command
 def reset(
     *,
-    force: Annotated[bool, Parameter(help="skip the confirmation (never allowed in production/staging)")] = False,
+    force: Annotated[
+        bool, Parameter(help="skip the confirmation (never allowed in production/staging)")
+    ] = False,
     seed: Annotated[bool, Parameter(help="apply seeds after migrating")] = False,
     common: Common | None = None,
 ) -> int:
@@ -382,7 +431,9 @@ def reset(
             if not confirmed and sys.stdin.isatty():
                 raise out.refuse_unconfirmed("reset")
         with out.progress() as progress:
-            return await run_reset(s, seed=seed, force=force, confirmed=confirmed, progress=progress)
+            return await run_reset(
+                s, seed=seed, force=force, confirmed=confirmed, progress=progress
+            )
 
     return _call(common, work)
 

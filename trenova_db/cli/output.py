@@ -54,7 +54,7 @@ class Output:
     def error(self, exc: TrenovaDBError) -> int:
         text = mask_secrets(str(exc), self.secret)
         if self.json:
-            doc = {
+            doc: dict[str, object] = {
                 "error": type(exc).__name__,
                 "message": mask_secrets(exc.message, self.secret),
                 "hint": exc.hint,
@@ -117,11 +117,15 @@ class Output:
 
             yield plain
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+        from rich.progress import Progress as Bar
 
         with Bar(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[label]}"), transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[label]}"),
+            transient=True,
         ) as bar:
             tasks: dict[str, Any] = {}
 
@@ -161,7 +165,9 @@ def _migrate(out: Output, r: MigrateReport) -> None:
         if not r.applied:
             out.line(f"dry run: nothing to apply ({r.already_applied} applied)")
             return
-        out.line(f"dry run: would apply {len(r.applied)} migration(s); nothing written, no lock taken")
+        out.line(
+            f"dry run: would apply {len(r.applied)} migration(s); nothing written, no lock taken"
+        )
         for m in r.applied:
             out.line(f"  {m.version}  {m.file}  [{m.kind}]")
             if m.sql is not None:
@@ -244,7 +250,9 @@ def _status(out: Output, r: StatusReport) -> None:
         )
     )
     if r.seeds:
-        out.table("seeds", ["seed", "version", "state", "applied at", "detail"], _seed_rows(r.seeds))
+        out.table(
+            "seeds", ["seed", "version", "state", "applied at", "detail"], _seed_rows(r.seeds)
+        )
         counts: dict[str, int] = {}
         for s in r.seeds:
             counts[s.state] = counts.get(s.state, 0) + 1

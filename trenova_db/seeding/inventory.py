@@ -31,8 +31,8 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
     env = settings.environment
     history = await read_seed_history(conn, settings.schema, env)
     latest: dict[tuple[str, str], Any] = {}
-    for h in history:  # ordered by applied_at: the last one wins
-        latest[(h.name, h.version)] = h
+    for row in history:  # ordered by applied_at: the last one wins
+        latest[(row.name, row.version)] = row
     items: list[SeedItem] = []
     for e in select_seeds(scanned, env):
         h = latest.get((e.name, e.version))
@@ -85,7 +85,10 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
         rows = []
     items = [
         SeedItem(
-            name=r["name"], version=r["version"], state="orphaned", applied_at=r["applied_at"],
+            name=r["name"],
+            version=r["version"],
+            state="orphaned",
+            applied_at=r["applied_at"],
             note=f"in seed_history ({r['environment']}) but its file is gone",
         )
         for r in rows
@@ -116,7 +119,9 @@ async def run_seed_check(settings: Settings) -> SeedReport:
     )
 
 
-async def run_seed_clean(settings: Settings, *, force: bool = False, confirmed: bool = False) -> SeedReport:
+async def run_seed_clean(
+    settings: Settings, *, force: bool = False, confirmed: bool = False
+) -> SeedReport:
     """Mark orphaned history rows Orphaned (with a note) and regenerate the registry."""
     if not (force or confirmed):
         raise Refused(

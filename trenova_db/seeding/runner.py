@@ -189,8 +189,16 @@ class _Run:
                 details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
                 details["rows"] = dict(ctx.rows)
                 await conn.execute(
-                    self.upsert, entry.name, entry.version, env, entry.checksum, actor(),
-                    "Active", None, None, _encode(details).decode(),
+                    self.upsert,
+                    entry.name,
+                    entry.version,
+                    env,
+                    entry.checksum,
+                    actor(),
+                    "Active",
+                    None,
+                    None,
+                    _encode(details).decode(),
                 )
         except Exception as exc:  # a seed may raise anything; record it, never lose it
             error = f"{type(exc).__name__}: {exc}"
@@ -198,14 +206,27 @@ class _Run:
             details["traceback"] = traceback.format_exc(limit=8)
             try:
                 await conn.execute(
-                    self.upsert, entry.name, entry.version, env, entry.checksum, actor(),
-                    "Inactive", "failed; rolled back", error, _encode(details).decode(),
+                    self.upsert,
+                    entry.name,
+                    entry.version,
+                    env,
+                    entry.checksum,
+                    actor(),
+                    "Inactive",
+                    "failed; rolled back",
+                    error,
+                    _encode(details).decode(),
                 )
             except Exception:  # the connection itself may be gone
                 pass
             self.items[entry.name] = SeedItem(
-                name=entry.name, version=entry.version, state="failed", folder=entry.folder,
-                path=entry.path, error=error, duration_ms=details["duration_ms"],
+                name=entry.name,
+                version=entry.version,
+                state="failed",
+                folder=entry.folder,
+                path=entry.path,
+                error=error,
+                duration_ms=details["duration_ms"],
             )
             self.failed.append(
                 SeedFailed(
@@ -217,8 +238,13 @@ class _Run:
             )
             return
         self.items[entry.name] = SeedItem(
-            name=entry.name, version=entry.version, state="applied", folder=entry.folder,
-            path=entry.path, duration_ms=details["duration_ms"], rows=details["rows"],
+            name=entry.name,
+            version=entry.version,
+            state="applied",
+            folder=entry.folder,
+            path=entry.path,
+            duration_ms=details["duration_ms"],
+            rows=details["rows"],
         )
 
 
@@ -246,18 +272,26 @@ async def run_seeds(
             if h is not None and not force:
                 modified = h.checksum != e.checksum
                 items[e.name] = SeedItem(
-                    name=e.name, version=e.version, folder=e.folder, path=e.path,
-                    state="modified" if modified else "skipped", applied_at=h.applied_at,
+                    name=e.name,
+                    version=e.version,
+                    folder=e.folder,
+                    path=e.path,
+                    state="modified" if modified else "skipped",
+                    applied_at=h.applied_at,
                     note=(
                         "modified since applied (same version): bump its version to re-run, "
                         "or pass --force"
-                        if modified else "already applied"
+                        if modified
+                        else "already applied"
                     ),
                 )
             else:
                 todo.append(e)
                 items[e.name] = SeedItem(
-                    name=e.name, version=e.version, folder=e.folder, path=e.path,
+                    name=e.name,
+                    version=e.version,
+                    folder=e.folder,
+                    path=e.path,
                     state="would-apply",
                 )
         if dry_run or not todo:
@@ -279,8 +313,12 @@ async def run_seeds(
             for e in todo:
                 if e.name not in run.items:
                     items[e.name] = SeedItem(
-                        name=e.name, version=e.version, folder=e.folder, path=e.path,
-                        state="pending", note="not run: an earlier seed failed",
+                        name=e.name,
+                        version=e.version,
+                        folder=e.folder,
+                        path=e.path,
+                        state="pending",
+                        note="not run: an earlier seed failed",
                     )
             report.seeds = [items[e.name] for e in selected]
             report.duration_ms = (time.perf_counter() - started) * 1000
@@ -345,8 +383,11 @@ async def _schedule(
                     s = run.settings
                     assert s.database_url is not None
                     own = await connect(
-                        s.database_url, purpose="seed", connect_timeout=s.connect_timeout,
-                        statement_timeout=s.statement_timeout, debug=s.debug,
+                        s.database_url,
+                        purpose="seed",
+                        connect_timeout=s.connect_timeout,
+                        statement_timeout=s.statement_timeout,
+                        debug=s.debug,
                     )
                     opened.append(own)
                 try:
@@ -406,7 +447,9 @@ async def run_seed_rollback(
                     f"UPDATE {s}.seed_history SET status = 'Inactive', "
                     "notes = 'rolled back by ' || $3, applied_at = clock_timestamp() "
                     "WHERE name = $1 AND environment = $2",
-                    name, env.value, actor(),
+                    name,
+                    env.value,
+                    actor(),
                 )
         except Exception as exc:
             await audit.finish("failed", {"error": f"{type(exc).__name__}: {exc}"})
@@ -420,8 +463,12 @@ async def run_seed_rollback(
         await audit.finish("success", {"rows": dict(ctx.rows)})
     report.seeds.append(
         SeedItem(
-            name=name, version=entry.version, state="rolled-back", folder=entry.folder,
-            path=entry.path, rows=dict(ctx.rows),
+            name=name,
+            version=entry.version,
+            state="rolled-back",
+            folder=entry.folder,
+            path=entry.path,
+            rows=dict(ctx.rows),
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
     )

@@ -1,0 +1,317 @@
+"""Benchmarks: figures printed, never asserted. `make bench` runs them all.
+
+Each figure is measured on the same server in one run:
+
+1. 1000 generated migrations (CREATE TABLE, 5 columns, an index, 10 rows each)
+   applied by trenova-db vs `psql -1 -f` on the same SQL concatenated;
+2. a no-op `migrate`: round trips in the library (counted by a TCP proxy that
+   sees every burst the client sends) and the whole CLI process;
+3. `status` over 1000 applied migrations, whole CLI process;
+4. 100,000 rows through SeedContext.copy_rows vs psql's `\\copy`;
+5. four independent seeds, sequential vs `--parallel 4`.
+
+The server is TRENOVA_BENCH_DATABASE_URL (an admin URL) if set, otherwise an
+embedded server in a temporary directory (on /dev/shm when it exists, so disk
+speed does not dominate; pass --disk to use /tmp).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+
+from trenova_db.testing import create_database, database_url, drop_database  # noqa: E402
+
+MIGRATIONS = 1000
+
+
+def generate_migrations(folder: Path, count: int) -> str:
+    """Write ``count`` .tx migrations; return the same SQL concatenated for psql."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts: list[str] = []
+    for i in range(1, count + 1):
+        rows = ", ".join(f"({j}, 'name {j}', {j * 1.5}, now(), {j % 2 == 0})" for j in range(10))
+        sql = (
+            f"CREATE TABLE bench_{i} (id integer PRIMARY KEY, name text NOT NULL, "
+            f"amount numeric, created_at timestamptz, active boolean);\n"
+            f"CREATE INDEX bench_{i}_name_idx ON bench_{i} (name);\n"
+            f"INSERT INTO bench_{i} VALUES {rows};\n"
+        )
+        (folder / f"{i:06d}_bench_{i}.tx.up.sql").write_text(sql)
+        parts.append(sql)
+    return "".join(parts)
+
+
+def psql_binary() -> str:
+    try:
+        from trenova_db import embedded
+
+        candidate = embedded.bin_dir() / "psql"
+        if candidate.exists():
+            return str(candidate)
+    except Exception:
+        pass
+    found = shutil.which("psql")
+    if not found:
+        raise SystemExit("psql not found: install the embedded extra or PostgreSQL client")
+    return found
+
+
+def psql_env() -> dict[str, str]:
+    return {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "trenova-db"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "trenova_db"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, check=False)
+
+
+class BurstCounter:
+    """A TCP proxy counting client->server bursts (each one a round trip)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.bursts = 0
+        self.server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        last = {"dir": "server"}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, name: str) -> None:
+            while data := await src.read(65536):
+                if name == "client" and last["dir"] != "client":
+                    self.bursts += 1
+                last["dir"] = name
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(
+            pipe(reader, up_writer, "client"), pipe(up_reader, writer, "server"),
+            return_exceptions=True,
+        )
+
+
+async def count_round_trips(url: str, migrations: Path) -> tuple[int, int]:
+    """(round trips of connect+close alone, round trips of a no-op migrate)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from trenova_db import migrate
+
+    parts = urlsplit(url)
+    proxy = BurstCounter(parts.hostname or "127.0.0.1", parts.port or 5432)
+    await proxy.start()
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0] + "@" if len(netloc) == 2 else ""
+    proxied = urlunsplit(
+        (parts.scheme, f"{user}127.0.0.1:{proxy.port}", parts.path, "sslmode=disable", "")
+    )
+    conn = await asyncpg.connect(proxied)
+    await conn.close()
+    await asyncio.sleep(0.05)
+    baseline = proxy.bursts
+    proxy.bursts = 0
+    await migrate(proxied, migrations_dir=migrations)
+    await asyncio.sleep(0.05)
+    return baseline, proxy.bursts
+
+
+def bench_migrations(server: str, work: Path) -> None:
+    folder = work / "sql"
+    concatenated = generate_migrations(folder, MIGRATIONS)
+    combined = work / "all.sql"
+    combined.write_text(concatenated)
+    psql = psql_binary()
+
+    psql_db = create_database(server, prefix="bench_psql")
+    ours_db = create_database(server, prefix="bench_ours")
+    try:
+        psql_url = database_url(server, psql_db)
+        t_psql = timed(
+            lambda: subprocess.run(
+                [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", psql_url, "-f", str(combined)],
+                check=True, env=psql_env(), stdout=subprocess.DEVNULL,
+            )
+        )
+        ours_url = database_url(server, ours_db)
+        result: list[subprocess.CompletedProcess[str]] = []
+        t_ours = timed(
+            lambda: result.append(
+                cli("migrate", "--database-url", ours_url, "--migrations-dir", str(folder))
+            )
+        )
+        if result[0].returncode != 0:
+            raise SystemExit(f"migrate failed: {result[0].stderr}")
+        print(f"apply {MIGRATIONS} migrations   psql -1 -f: {t_psql:6.2f} s   "
+              f"trenova-db migrate: {t_ours:6.2f} s   ratio {t_ours / t_psql:4.2f}x")
+
+        baseline, noop = asyncio.run(count_round_trips(ours_url, folder))
+        print(f"no-op migrate (library)     round trips beyond connect/close: {noop - baseline}"
+              f"   (connect+close alone: {baseline})")
+
+        runs = [timed(lambda: cli("migrate", "--database-url", ours_url,
+                                  "--migrations-dir", str(folder))) for _ in range(7)]
+        print(f"no-op migrate (CLI process) median {statistics.median(runs):.3f} s  "
+              f"min {min(runs):.3f} s  over {len(runs)} runs ({MIGRATIONS} applied)")
+
+        runs = [timed(lambda: cli("status", "--database-url", ours_url,
+                                  "--migrations-dir", str(folder))) for _ in range(5)]
+        print(f"status, {MIGRATIONS} applied (CLI)  median {statistics.median(runs):.3f} s  "
+              f"min {min(runs):.3f} s")
+    finally:
+        drop_database(server, psql_db)
+        drop_database(server, ours_db)
+
+
+async def _copy_rows(url: str, rows: list[tuple[int, str, float]]) -> float:
+    from trenova_db import Environment
+    from trenova_db.seeding import SeedContext
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE TABLE copy_bench (id int, name text, amount float8)")
+        started = time.perf_counter()
+        async with conn.transaction():
+            ctx = SeedContext(conn, Environment.TEST, seed_name="bench")
+            await ctx.copy_rows("copy_bench", ["id", "name", "amount"], rows)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+def bench_copy(server: str, work: Path) -> None:
+    rows = [(i, f"row number {i}", i * 0.25) for i in range(100_000)]
+    data = work / "rows.tsv"
+    data.write_text("".join(f"{a}\t{b}\t{c}\n" for a, b, c in rows))
+    db = create_database(server, prefix="bench_copy")
+    try:
+        url = database_url(server, db)
+        psql = psql_binary()
+        subprocess.run([psql, "-X", "-q", "-d", url, "-c",
+                        "CREATE TABLE psql_copy (id int, name text, amount float8)"],
+                       check=True, env=psql_env())
+        t_psql = timed(lambda: subprocess.run(
+            [psql, "-X", "-q", "-d", url, "-c", f"\\copy psql_copy FROM '{data}'"],
+            check=True, env=psql_env(),
+        ))
+        t_ours = asyncio.run(_copy_rows(url, rows))
+        print(f"copy 100,000 rows           psql \\copy: {t_psql:6.3f} s   "
+              f"copy_rows: {t_ours:6.3f} s   ratio {t_ours / t_psql:4.2f}x")
+    finally:
+        drop_database(server, db)
+
+
+SEED = '''from trenova_db import Environment
+from trenova_db.seeding import BaseSeed, SeedContext
+
+
+class Sleep{n}Seed(BaseSeed):
+    name = "Sleep{n}"
+    version = "1.0.0"
+    description = "sleeps {secs} s on the server"
+    environments = (Environment.DEVELOPMENT, Environment.TEST)
+    depends_on = ()
+
+    async def run(self, ctx: SeedContext) -> None:
+        await ctx.conn.execute("SELECT pg_sleep({secs})")
+'''
+
+
+def bench_parallel_seeds(server: str, work: Path) -> None:
+    seeds = work / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    durations = [0.4, 0.5, 0.6, 0.8]
+    for n, secs in enumerate(durations):
+        (seeds / "base" / f"{n:02d}_sleep_{n}.py").write_text(SEED.format(n=n, secs=secs))
+    sync = cli("seed-sync", "--seeds-dir", str(seeds))
+    if sync.returncode != 0:
+        raise SystemExit(f"seed-sync failed: {sync.stderr}")
+    figures = {}
+    for parallel in (1, 4):
+        db = create_database(server, prefix="bench_seed")
+        try:
+            url = database_url(server, db)
+            args = ["--database-url", url, "--seeds-dir", str(seeds), "--migrations-dir", str(work / "empty")]
+            (work / "empty").mkdir(exist_ok=True)
+            out: list[subprocess.CompletedProcess[str]] = []
+            figures[parallel] = timed(
+                lambda: out.append(cli("seed", "--parallel", str(parallel), *args))
+            )
+            if out[0].returncode != 0:
+                raise SystemExit(f"seed failed: {out[0].stderr}")
+        finally:
+            drop_database(server, db)
+    print(f"4 seeds ({'+'.join(map(str, durations))} s)  sequential: {figures[1]:.2f} s   "
+          f"--parallel 4: {figures[4]:.2f} s   (slowest alone {max(durations)} s, "
+          f"sum {sum(durations):.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--disk", action="store_true", help="embedded data dir on /tmp, not /dev/shm")
+    parser.add_argument("--only", choices=["migrations", "copy", "seeds"], default=None)
+    args = parser.parse_args()
+
+    root: Path | None = None
+    server = os.environ.get("TRENOVA_BENCH_DATABASE_URL")
+    if server:
+        server = database_url(server, "postgres")
+        print(f"server: {server.split('@')[-1]} (TRENOVA_BENCH_DATABASE_URL)")
+    else:
+        from trenova_db import embedded
+
+        base = "/tmp" if args.disk or not Path("/dev/shm").is_dir() else "/dev/shm"
+        root = Path(tempfile.mkdtemp(prefix="trenova-bench-", dir=base))
+        root.chmod(0o755)
+        status = embedded.ensure_running(root, database="postgres")
+        assert status.dsn is not None
+        server = status.dsn
+        print(f"server: embedded PostgreSQL {status.server_version} with data on {base}")
+    work = Path(tempfile.mkdtemp(prefix="trenova-bench-work-"))
+    work.chmod(0o755)
+    try:
+        if args.only in (None, "migrations"):
+            bench_migrations(server, work)
+        if args.only in (None, "copy"):
+            bench_copy(server, work)
+        if args.only in (None, "seeds"):
+            bench_parallel_seeds(server, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if root is not None:
+            from trenova_db import embedded
+
+            embedded.stop(root)
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
