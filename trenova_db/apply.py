@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from .bookkeeping import quote_ident, quote_literal
 from .discovery import MigrationFile
 from .errors import DatabaseUnavailable, MigrationFailed, ValidationError
-from .splitter import SplitError, Statement, is_transaction_control, line_col, split_statements
+
+if TYPE_CHECKING:
+    from .splitter import Statement
 
 __all__ = ["Applier"]
 
@@ -43,6 +45,11 @@ class Applier:
     @staticmethod
     def check_runnable(migrations: list[MigrationFile], *, down: bool = False) -> None:
         """Refuse tx files that would commit our transaction early, and unsplittable files."""
+        if not migrations:
+            return
+        # Imported here: the no-op start-up of a service never needs the lexer.
+        from .splitter import SplitError, is_transaction_control, split_statements
+
         problems: list[str] = []
         for m in migrations:
             sql = m.down_sql if down else m.up_sql
@@ -98,6 +105,8 @@ class Applier:
         return int((time.perf_counter() - started) * 1000)
 
     async def apply_notx(self, m: MigrationFile, *, batch: int) -> int:
+        from .splitter import split_statements
+
         statements = split_statements(m.up_sql)
         started = time.perf_counter()
         v = m.version
@@ -138,6 +147,8 @@ class Applier:
                     f"UPDATE {self.table} SET dirty = true, "
                     f"error = 'rollback in progress' WHERE version = {m.version}"
                 )
+                from .splitter import split_statements
+
                 statements = split_statements(m.down_sql)
                 await self._run_statements(m, m.down_path, m.down_sql, statements, track=False)
                 await self.conn.execute(delete)
@@ -193,6 +204,8 @@ def _failure(
     down: bool = False,
 ) -> MigrationFailed:
     """Map the server's error position (1-based, in characters) back into the file."""
+    from .splitter import line_col
+
     line = column = None
     position = getattr(exc, "position", None)
     if statement is not None:

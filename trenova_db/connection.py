@@ -16,7 +16,6 @@ import sys
 import time
 from typing import Any
 
-import anyio
 import asyncpg
 
 from .config import dsn_password, mask_dsn, mask_secrets
@@ -101,6 +100,8 @@ async def connect(
                 cause = None if isinstance(exc, ValueError) else exc
                 raise _translate(exc, dsn, secret, attempt) from cause
         log.debug("connect attempt %d failed; retrying in %.2fs", attempt, delay)
+        import anyio  # only on a retry: keeps the no-op start-up lean
+
         await anyio.sleep(delay)
         delay = min(delay * 2, 1.0)
     if debug:

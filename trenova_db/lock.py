@@ -15,8 +15,6 @@ import time
 from types import TracebackType
 from typing import Any
 
-import anyio
-
 from .bookkeeping import quote_literal
 from .errors import LockTimeout
 
@@ -49,6 +47,8 @@ class MigrationLock:
         self.waited: float = 0.0
 
     async def __aenter__(self) -> MigrationLock:
+        import anyio
+
         started = time.monotonic()
         deadline = started + self.timeout
         delay = 0.02
@@ -73,6 +73,8 @@ class MigrationLock:
     ) -> None:
         if self.key is None or self.conn.is_closed():
             return
+        import anyio
+
         # Shielded: a cancelled run must still release, or the next run waits
         # for the connection to die (closing it also releases the lock).
         with anyio.CancelScope(shield=True):

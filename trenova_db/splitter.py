@@ -168,9 +168,7 @@ def split_statements(sql: str) -> list[Statement]:
             end = w.end()
             # E'...' (backslash escapes), U&'...', B'..', X'..' prefixes.
             if end < n and sql[end] == "'" and word.lower() in ("e", "b", "x", "n"):
-                i = _end_of_quoted(
-                    sql, end, "'", backslash=word.lower() == "e", what="string"
-                )
+                i = _end_of_quoted(sql, end, "'", backslash=word.lower() == "e", what="string")
                 prev_word = ""
                 continue
             lower = word.lower()

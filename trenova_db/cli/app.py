@@ -7,57 +7,21 @@ No SQL here: every command is a call into the core and a report handed to
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-import anyio
 from cyclopts import App, Parameter
 
-from ..config import Settings, dsn_password, mask_dsn, resolve_settings
+from ..config import Settings
 from ..errors import ConfigurationError
+from .common import CommonOptions, call, migrate_command, output_for, settings_for
 from .output import Output
-
-R = TypeVar("R")
 
 
 @Parameter(name="*")
 @dataclass
-class Common:
+class Common(CommonOptions):
     """Options every database command takes (flag > environment > pyproject > default)."""
-
-    database_url: Annotated[
-        str | None,
-        Parameter(help="PostgreSQL URL [env: DATABASE_URL]; default: the embedded server"),
-    ] = None
-    env: Annotated[
-        str | None,
-        Parameter(
-            help="production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV]"
-        ),
-    ] = None
-    migrations_dir: Annotated[Path | None, Parameter(help="migrations folder (default sql)")] = None
-    seeds_dir: Annotated[Path | None, Parameter(help="seeds folder (default seeds)")] = None
-    schema: Annotated[
-        str | None, Parameter(help="schema of trenova-db's bookkeeping tables (default public)")
-    ] = None
-    lock_timeout: Annotated[
-        str | None,
-        Parameter(
-            help="wait this long for the migration lock, e.g. 60s "
-            "(also PostgreSQL lock_timeout when given)"
-        ),
-    ] = None
-    statement_timeout: Annotated[
-        str | None, Parameter(help="PostgreSQL statement_timeout for migration sessions, e.g. 5m")
-    ] = None
-    connect_timeout: Annotated[
-        str | None, Parameter(help="keep retrying the connection this long, e.g. 10s")
-    ] = None
-    json: Annotated[bool, Parameter(help="print one JSON document on stdout and nothing else")] = (
-        False
-    )
 
 
 app = App(
@@ -70,56 +34,9 @@ app = App(
 embedded_app = App(name="embedded", help="Manage the zero-setup embedded PostgreSQL server.")
 app.command(embedded_app)
 
-
-def _settings(common: Common | None) -> Settings:
-    c = common or Common()
-    flags = {
-        "database_url": c.database_url,
-        "environment": c.env,
-        "migrations_dir": c.migrations_dir,
-        "seeds_dir": c.seeds_dir,
-        "schema": c.schema,
-        "lock_timeout": c.lock_timeout,
-        "statement_timeout": c.statement_timeout,
-        "connect_timeout": c.connect_timeout,
-    }
-    return resolve_settings(flags)
-
-
-def _out(common: Common | None, verbose: bool = False) -> Output:
-    c = common or Common()
-    return Output(json=c.json, verbose=verbose, secret=dsn_password(c.database_url))
-
-
-def _database(settings: Settings, out: Output) -> Settings:
-    """The configured URL, or the embedded server (started or reused) if none."""
-    import msgspec
-
-    if settings.database_url:
-        out.secret = out.secret or dsn_password(settings.database_url)
-        return settings
-    from .. import embedded
-
-    status = embedded.ensure_running(settings.project_root)
-    assert status.dsn is not None
-    out.note(
-        f"using the embedded PostgreSQL server ({'started' if status.started else 'running'}, "
-        f"{mask_dsn(status.dsn)}, data in {status.pgdata}); set DATABASE_URL to use another"
-    )
-    return msgspec.structs.replace(settings, database_url=status.dsn)
-
-
-def _call(
-    common: Common | None,
-    work: Callable[[Settings, Output], Awaitable[Any]],
-    *,
-    verbose: bool = False,
-) -> int:
-    out = _out(common, verbose)
-    settings = _database(_settings(common), out)
-    report = anyio.run(work, settings, out)
-    out.emit(report)
-    return 0
+_settings = settings_for
+_out = output_for
+_call = call
 
 
 # -- migrations ----------------------------------------------------------------
@@ -138,19 +55,9 @@ def migrate(
     common: Common | None = None,
 ) -> int:
     """Apply every pending migration."""
-    from ..migrator import run_migrate
-
-    async def work(s: Settings, out: Output) -> Any:
-        with out.progress() as progress:
-            return await run_migrate(
-                s,
-                dry_run=dry_run,
-                verbose=verbose,
-                allow_out_of_order=allow_out_of_order,
-                progress=progress,
-            )
-
-    return _call(common, work, verbose=verbose)
+    return migrate_command(
+        common, dry_run=dry_run, verbose=verbose, allow_out_of_order=allow_out_of_order
+    )
 
 
 @app.command

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from ..config import dsn_password
 from ..errors import TrenovaDBError
+from .common import migrate_command, parse_fast_migrate
+from .output import Output
 
 EXIT_USAGE = 2
 
@@ -28,27 +30,28 @@ def _secret(args: list[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trenova-db`` with ``argv``; returns the exit code (tests call this in-process)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from cyclopts import CycloptsError
-    from rich.console import Console
-
-    from .app import app
-    from .output import Output
-
     try:
-        result = app(
-            args,
-            exit_on_error=False,
-            print_error=True,
-            error_console=Console(stderr=True),
-            result_action="return_value",
-        )
-    except CycloptsError:
-        return EXIT_USAGE
+        fast = parse_fast_migrate(args)
+        if fast is not None:
+            return migrate_command(fast)
+        return _full(args)
     except TrenovaDBError as exc:
         return Output(json="--json" in args, secret=_secret(args)).error(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _full(args: list[str]) -> int:
+    """Everything but the plain ``migrate``: the cyclopts app."""
+    from cyclopts import CycloptsError
+
+    from .app import app
+
+    try:
+        result = app(args, exit_on_error=False, print_error=True, result_action="return_value")
+    except CycloptsError:
+        return EXIT_USAGE
     return result if isinstance(result, int) else 0
 
 

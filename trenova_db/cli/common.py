@@ -1,0 +1,168 @@
+"""What every command shares, free of cyclopts and rich.
+
+``migrate`` with plain options is what services and CI run most; main.py sends
+it here directly, without loading the argument parser, so a no-op run costs
+little more than the Python start-up, asyncpg and one round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings, dsn_password, mask_dsn, resolve_settings
+from .output import Output
+
+__all__ = ["CommonOptions", "call", "migrate_command", "settings_for"]
+
+
+@dataclass
+class CommonOptions:
+    """Options every database command takes (flag > environment > pyproject > default).
+
+    Attributes
+    ----------
+    database_url
+        PostgreSQL URL [env: DATABASE_URL]; default: the embedded server.
+    env
+        production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV].
+    migrations_dir
+        Migrations folder (default sql).
+    seeds_dir
+        Seeds folder (default seeds).
+    schema
+        Schema of trenova-db's bookkeeping tables (default public).
+    lock_timeout
+        Wait this long for the migration lock, e.g. 60s (also PostgreSQL lock_timeout).
+    statement_timeout
+        PostgreSQL statement_timeout for migration sessions, e.g. 5m.
+    connect_timeout
+        Keep retrying the connection this long, e.g. 10s.
+    json
+        Print one JSON document on stdout and nothing else.
+    """
+
+    database_url: str | None = None
+    env: str | None = None
+    migrations_dir: Path | None = None
+    seeds_dir: Path | None = None
+    schema: str | None = None
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
+    connect_timeout: str | None = None
+    json: bool = False
+
+
+OPTION_NAMES = {"--" + f.name.replace("_", "-"): f.name for f in fields(CommonOptions)}
+
+
+def settings_for(common: CommonOptions | None) -> Settings:
+    c = common or CommonOptions()
+    return resolve_settings(
+        {
+            "database_url": c.database_url,
+            "environment": c.env,
+            "migrations_dir": c.migrations_dir,
+            "seeds_dir": c.seeds_dir,
+            "schema": c.schema,
+            "lock_timeout": c.lock_timeout,
+            "statement_timeout": c.statement_timeout,
+            "connect_timeout": c.connect_timeout,
+        }
+    )
+
+
+def output_for(common: CommonOptions | None, verbose: bool = False) -> Output:
+    c = common or CommonOptions()
+    return Output(json=c.json, verbose=verbose, secret=dsn_password(c.database_url))
+
+
+def with_database(settings: Settings, out: Output) -> Settings:
+    """The configured URL, or the embedded server (started or reused) if none."""
+    import msgspec
+
+    if settings.database_url:
+        out.secret = out.secret or dsn_password(settings.database_url)
+        return settings
+    from .. import embedded
+
+    status = embedded.ensure_running(settings.project_root)
+    assert status.dsn is not None
+    out.note(
+        f"using the embedded PostgreSQL server ({'started' if status.started else 'running'}, "
+        f"{mask_dsn(status.dsn)}, data in {status.pgdata}); set DATABASE_URL to use another"
+    )
+    return msgspec.structs.replace(settings, database_url=status.dsn)
+
+
+def call(
+    common: CommonOptions | None,
+    work: Callable[[Settings, Output], Awaitable[Any]],
+    *,
+    verbose: bool = False,
+) -> int:
+    """Resolve settings, find the database, run ``work``, render its report."""
+    out = output_for(common, verbose)
+    settings = with_database(settings_for(common), out)
+    report = asyncio.run(_run(work, settings, out))
+    out.emit(report)
+    return 0
+
+
+async def _run(work: Callable[[Settings, Output], Awaitable[Any]], s: Settings, out: Output) -> Any:
+    return await work(s, out)
+
+
+def migrate_command(
+    common: CommonOptions | None,
+    *,
+    dry_run: bool = False,
+    verbose: bool = False,
+    allow_out_of_order: bool = False,
+) -> int:
+    from ..migrator import run_migrate
+
+    async def work(s: Settings, out: Output) -> Any:
+        with out.progress() as progress:
+            return await run_migrate(
+                s,
+                dry_run=dry_run,
+                verbose=verbose,
+                allow_out_of_order=allow_out_of_order,
+                progress=progress,
+            )
+
+    return call(common, work, verbose=verbose)
+
+
+def parse_fast_migrate(args: list[str]) -> CommonOptions | None:
+    """``migrate`` with only common options -> its options; anything else -> None."""
+    if not args or args[0] != "migrate":
+        return None
+    values: dict[str, Any] = {}
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        name, eq, inline = arg.partition("=")
+        field = OPTION_NAMES.get(name)
+        if field is None:
+            return None  # --dry-run, --help, typos...: the full parser decides
+        if field == "json":
+            if eq:
+                return None
+            values["json"] = True
+            i += 1
+            continue
+        if eq:
+            value = inline
+            i += 1
+        elif i + 1 < len(args):
+            value = args[i + 1]
+            i += 2
+        else:
+            return None
+        values[field] = Path(value) if field.endswith("_dir") else value
+    return CommonOptions(**values)
