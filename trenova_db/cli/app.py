@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path  # noqa: F401  (cyclopts resolves the inherited annotations here)
 from typing import Annotated, Any, Literal
 
 from cyclopts import App, Parameter
