@@ -115,7 +115,8 @@ class BurstCounter:
             dst.close()
 
         await asyncio.gather(
-            pipe(reader, up_writer, "client"), pipe(up_reader, writer, "server"),
+            pipe(reader, up_writer, "client"),
+            pipe(up_reader, writer, "server"),
             return_exceptions=True,
         )
 
@@ -157,8 +158,21 @@ def bench_migrations(server: str, work: Path) -> None:
         psql_url = database_url(server, psql_db)
         t_psql = timed(
             lambda: subprocess.run(
-                [psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", psql_url, "-f", str(combined)],
-                check=True, env=psql_env(), stdout=subprocess.DEVNULL,
+                [
+                    psql,
+                    "-X",
+                    "-q",
+                    "-1",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-d",
+                    psql_url,
+                    "-f",
+                    str(combined),
+                ],
+                check=True,
+                env=psql_env(),
+                stdout=subprocess.DEVNULL,
             )
         )
         ours_url = database_url(server, ours_db)
@@ -170,22 +184,38 @@ def bench_migrations(server: str, work: Path) -> None:
         )
         if result[0].returncode != 0:
             raise SystemExit(f"migrate failed: {result[0].stderr}")
-        print(f"apply {MIGRATIONS} migrations   psql -1 -f: {t_psql:6.2f} s   "
-              f"trenova-db migrate: {t_ours:6.2f} s   ratio {t_ours / t_psql:4.2f}x")
+        print(
+            f"apply {MIGRATIONS} migrations   psql -1 -f: {t_psql:6.2f} s   "
+            f"trenova-db migrate: {t_ours:6.2f} s   ratio {t_ours / t_psql:4.2f}x"
+        )
 
         baseline, noop = asyncio.run(count_round_trips(ours_url, folder))
-        print(f"no-op migrate (library)     round trips beyond connect/close: {noop - baseline}"
-              f"   (connect+close alone: {baseline})")
+        print(
+            f"no-op migrate (library)     round trips beyond connect/close: {noop - baseline}"
+            f"   (connect+close alone: {baseline})"
+        )
 
-        runs = [timed(lambda: cli("migrate", "--database-url", ours_url,
-                                  "--migrations-dir", str(folder))) for _ in range(7)]
-        print(f"no-op migrate (CLI process) median {statistics.median(runs):.3f} s  "
-              f"min {min(runs):.3f} s  over {len(runs)} runs ({MIGRATIONS} applied)")
+        runs = [
+            timed(
+                lambda: cli("migrate", "--database-url", ours_url, "--migrations-dir", str(folder))
+            )
+            for _ in range(7)
+        ]
+        print(
+            f"no-op migrate (CLI process) median {statistics.median(runs):.3f} s  "
+            f"min {min(runs):.3f} s  over {len(runs)} runs ({MIGRATIONS} applied)"
+        )
 
-        runs = [timed(lambda: cli("status", "--database-url", ours_url,
-                                  "--migrations-dir", str(folder))) for _ in range(5)]
-        print(f"status, {MIGRATIONS} applied (CLI)  median {statistics.median(runs):.3f} s  "
-              f"min {min(runs):.3f} s")
+        runs = [
+            timed(
+                lambda: cli("status", "--database-url", ours_url, "--migrations-dir", str(folder))
+            )
+            for _ in range(5)
+        ]
+        print(
+            f"status, {MIGRATIONS} applied (CLI)  median {statistics.median(runs):.3f} s  "
+            f"min {min(runs):.3f} s"
+        )
     finally:
         drop_database(server, psql_db)
         drop_database(server, ours_db)
@@ -215,21 +245,36 @@ def bench_copy(server: str, work: Path) -> None:
     try:
         url = database_url(server, db)
         psql = psql_binary()
-        subprocess.run([psql, "-X", "-q", "-d", url, "-c",
-                        "CREATE TABLE psql_copy (id int, name text, amount float8)"],
-                       check=True, env=psql_env())
-        t_psql = timed(lambda: subprocess.run(
-            [psql, "-X", "-q", "-d", url, "-c", f"\\copy psql_copy FROM '{data}'"],
-            check=True, env=psql_env(),
-        ))
+        subprocess.run(
+            [
+                psql,
+                "-X",
+                "-q",
+                "-d",
+                url,
+                "-c",
+                "CREATE TABLE psql_copy (id int, name text, amount float8)",
+            ],
+            check=True,
+            env=psql_env(),
+        )
+        t_psql = timed(
+            lambda: subprocess.run(
+                [psql, "-X", "-q", "-d", url, "-c", f"\\copy psql_copy FROM '{data}'"],
+                check=True,
+                env=psql_env(),
+            )
+        )
         t_ours = asyncio.run(_copy_rows(url, rows))
-        print(f"copy 100,000 rows           psql \\copy: {t_psql:6.3f} s   "
-              f"copy_rows: {t_ours:6.3f} s   ratio {t_ours / t_psql:4.2f}x")
+        print(
+            f"copy 100,000 rows           psql \\copy: {t_psql:6.3f} s   "
+            f"copy_rows: {t_ours:6.3f} s   ratio {t_ours / t_psql:4.2f}x"
+        )
     finally:
         drop_database(server, db)
 
 
-SEED = '''from trenova_db import Environment
+SEED = """from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
 
@@ -242,7 +287,7 @@ class Sleep{n}Seed(BaseSeed):
 
     async def run(self, ctx: SeedContext) -> None:
         await ctx.conn.execute("SELECT pg_sleep({secs})")
-'''
+"""
 
 
 def bench_parallel_seeds(server: str, work: Path) -> None:
@@ -259,24 +304,34 @@ def bench_parallel_seeds(server: str, work: Path) -> None:
         db = create_database(server, prefix="bench_seed")
         try:
             url = database_url(server, db)
-            args = ["--database-url", url, "--seeds-dir", str(seeds), "--migrations-dir", str(work / "empty")]
+            args = [
+                "--database-url",
+                url,
+                "--seeds-dir",
+                str(seeds),
+                "--migrations-dir",
+                str(work / "empty"),
+            ]
             (work / "empty").mkdir(exist_ok=True)
-            out: list[subprocess.CompletedProcess[str]] = []
-            figures[parallel] = timed(
-                lambda: out.append(cli("seed", "--parallel", str(parallel), *args))
-            )
-            if out[0].returncode != 0:
-                raise SystemExit(f"seed failed: {out[0].stderr}")
+            started = time.perf_counter()
+            done = cli("seed", "--parallel", str(parallel), *args)
+            figures[parallel] = time.perf_counter() - started
+            if done.returncode != 0:
+                raise SystemExit(f"seed failed: {done.stderr}")
         finally:
             drop_database(server, db)
-    print(f"4 seeds ({'+'.join(map(str, durations))} s)  sequential: {figures[1]:.2f} s   "
-          f"--parallel 4: {figures[4]:.2f} s   (slowest alone {max(durations)} s, "
-          f"sum {sum(durations):.1f} s)")
+    print(
+        f"4 seeds ({'+'.join(map(str, durations))} s)  sequential: {figures[1]:.2f} s   "
+        f"--parallel 4: {figures[4]:.2f} s   (slowest alone {max(durations)} s, "
+        f"sum {sum(durations):.1f} s)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--disk", action="store_true", help="embedded data dir on /tmp, not /dev/shm")
+    parser.add_argument(
+        "--disk", action="store_true", help="embedded data dir on /tmp, not /dev/shm"
+    )
     parser.add_argument("--only", choices=["migrations", "copy", "seeds"], default=None)
     args = parser.parse_args()
 
