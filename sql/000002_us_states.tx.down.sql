@@ -1,0 +1,1 @@
+DROP TABLE us_states;

@@ -1,0 +1,3 @@
+DROP TABLE role_permissions;
+DROP TABLE roles;
+DROP TABLE permissions;
