@@ -151,7 +151,13 @@ class Output:
 
 
 def _ms(value: float | int | None) -> str:
-    return "" if value is None else f"{value:.0f} ms" if value >= 1 or value == 0 else f"{value:.2f} ms"
+    return (
+        ""
+        if value is None
+        else f"{value:.0f} ms"
+        if value >= 1 or value == 0
+        else f"{value:.2f} ms"
+    )
 
 
 def _when(item: MigrationItem | SeedItem) -> str:
