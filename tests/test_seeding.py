@@ -1,0 +1,413 @@
+"""The seeder against a real PostgreSQL: the shipped seeds and made-up ones."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CliResult, query, run, write_migrations
+from trenova_db import Environment
+from trenova_db.seeding.helpers import hash_password, verify_password
+from trenova_db.seeding.registry import sync_registry
+from trenova_db.testing import assert_seed_idempotent
+
+Cli = Callable[..., CliResult]
+SEEDS = ROOT / "seeds"
+SQL = ROOT / "sql"
+
+SEED = """from trenova_db import Environment
+from trenova_db.seeding import BaseSeed, SeedContext
+
+
+class {cls}(BaseSeed):
+    name = "{name}"
+    version = "{version}"
+    description = "test seed"
+    environments = (Environment.DEVELOPMENT, Environment.TEST, Environment.PRODUCTION)
+    depends_on = {deps!r}
+
+    async def run(self, ctx: SeedContext) -> None:
+{body}
+"""
+
+
+def seed_file(
+    folder: Path,
+    filename: str,
+    name: str,
+    body: str,
+    *,
+    deps: tuple[str, ...] = (),
+    version: str = "1.0.0",
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    indented = "\n".join("        " + line for line in body.strip().splitlines())
+    path.write_text(
+        SEED.format(cls=name + "Seed", name=name, version=version, deps=deps, body=indented)
+    )
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    """A migrations folder with an items table and an empty seeds folder."""
+    sql = write_migrations(
+        tmp_path / "sql",
+        {"000001_items.tx.up.sql": "CREATE TABLE items (name text PRIMARY KEY, n int);\n"},
+    )
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    return sql, seeds
+
+
+def args(url: str, sql: Path, seeds: Path, *extra: str) -> tuple[str, ...]:
+    return ("--database-url", url, "--migrations-dir", str(sql), "--seeds-dir", str(seeds), *extra)
+
+
+def counts(url: str) -> dict[str, int]:
+    out = {}
+    for table in (
+        "us_states",
+        "business_units",
+        "organizations",
+        "users",
+        "roles",
+        "permissions",
+        "role_permissions",
+        "user_roles",
+    ):
+        out[table] = query(url, f"SELECT count(*) FROM {table}")[0][0]
+    return out
+
+
+def test_production_applies_only_base_seeds_and_a_second_run_applies_nothing(
+    trenova_migrated_database: str, cli: Cli
+) -> None:
+    a = args(trenova_migrated_database, SQL, SEEDS, "--env", "prod", "--json")
+    first = cli("seed", *a)
+    assert first.code == 0, first.err
+    applied = [s["name"] for s in first.json()["seeds"] if s["state"] == "applied"]
+    assert applied == ["USStates", "AdminAccount", "Permissions"]
+    second = cli("seed", *a)
+    assert second.code == 0
+    assert {s["state"] for s in second.json()["seeds"]} == {"skipped"}
+    c = counts(trenova_migrated_database)
+    assert (c["us_states"], c["business_units"], c["organizations"], c["users"]) == (51, 1, 1, 1)
+    rows = query(
+        trenova_migrated_database,
+        "SELECT environment, status::text FROM seed_history ORDER BY name",
+    )
+    assert {tuple(r) for r in rows} == {("production", "Active")}
+
+
+def test_admin_password_comes_from_the_environment_or_is_random_and_must_change(
+    trenova_migrated_database: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRENOVA_ADMIN_PASSWORD", "Correct-Horse-9")
+    assert cli("seed", *args(trenova_migrated_database, SQL, SEEDS, "--env", "prod")).code == 0
+    (pw_hash, must_change) = query(
+        trenova_migrated_database,
+        "SELECT password_hash, must_change_password FROM users WHERE username = 'admin'",
+    )[0]
+    assert verify_password("Correct-Horse-9", pw_hash)
+    assert must_change is False
+
+
+@pytest.mark.parametrize(
+    "seed",
+    ["USStates", "AdminAccount", "Permissions", "TestOrganizations", "TestUsers", "TestFixtures"],
+)
+def test_shipped_seeds_are_idempotent(trenova_migrated_database: str, seed: str) -> None:
+    snapshot = run(
+        lambda: assert_seed_idempotent(
+            trenova_migrated_database, seed, seeds_dir=SEEDS, environment=Environment.TEST
+        )
+    )
+    assert snapshot["users"][0] == 7  # admin, manager, dispatcher, 2 drivers, viewer, suspended
+    assert snapshot["organizations"][0] == 5
+
+
+def test_parallel_seeding_gives_the_same_tables_as_sequential(
+    trenova_server_url: str, trenova_template: str, cli: Cli
+) -> None:
+    from trenova_db.testing import create_database, database_url, drop_database
+
+    results = []
+    for parallel in ("1", "4"):
+        name = create_database(trenova_server_url, template=trenova_template)
+        url = database_url(trenova_server_url, name)
+        try:
+            r = cli("seed", *args(url, SQL, SEEDS, "--env", "test", "--parallel", parallel))
+            assert r.code == 0, r.err
+            keys = (
+                counts(url),
+                query(url, "SELECT username, status FROM users ORDER BY 1"),
+                query(
+                    url,
+                    "SELECT r.name, p.resource, p.action FROM role_permissions rp "
+                    "JOIN roles r ON r.id = rp.role_id JOIN permissions p "
+                    "ON p.id = rp.permission_id ORDER BY 1, 2, 3",
+                ),
+                query(
+                    url,
+                    "SELECT u.username, r.name FROM user_roles ur JOIN users u "
+                    "ON u.id = ur.user_id JOIN roles r ON r.id = ur.role_id ORDER BY 1, 2",
+                ),
+            )
+            results.append([list(map(tuple, k)) if isinstance(k, list) else k for k in keys])
+        finally:
+            drop_database(trenova_server_url, name)
+    assert results[0] == results[1]
+    assert results[0][0]["users"] == 7
+
+
+def test_a_raising_seed_leaves_no_data_an_inactive_row_and_exit_1(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    seed_file(
+        seeds / "base",
+        "00_good.py",
+        "Good",
+        "await ctx.conn.execute(\"INSERT INTO items VALUES ('good', 1)\")",
+    )
+    seed_file(
+        seeds / "base",
+        "01_bad.py",
+        "Bad",
+        "await ctx.conn.execute(\"INSERT INTO items VALUES ('bad', 1)\")\n"
+        "raise RuntimeError('boom: supplier feed missing')",
+        deps=("Good",),
+    )
+    sync_registry(seeds)
+    a = args(trenova_database, sql, seeds)
+    assert cli("migrate", *a).code == 0
+    result = cli("seed", *a)
+    assert result.code == 1
+    assert (
+        "seed Bad (base/01_bad.py) failed: RuntimeError: boom: supplier feed missing" in result.err
+    )
+    assert query(trenova_database, "SELECT name FROM items") == [("good",)]
+    rows = query(
+        trenova_database, "SELECT name, status::text, error FROM seed_history ORDER BY name"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Bad", "Inactive", "RuntimeError: boom: supplier feed missing"),
+        ("Good", "Active", None),
+    ]
+    status = cli("status", "--json", *a)
+    states = {s["name"]: s["state"] for s in status.json()["seeds"]}
+    assert states == {"Good": "applied", "Bad": "failed"}
+
+
+def test_stale_registry_cycles_and_unknown_dependencies_exit_4(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    seed_file(seeds / "base", "00_a.py", "A", "pass", deps=("B",))
+    seed_file(seeds / "base", "01_b.py", "B", "pass", deps=("A",))
+    a = args(trenova_database, sql, seeds)
+    stale = cli("seed", *a)
+    assert stale.code == 4
+    assert "is missing but 2 seed file(s) exist" in stale.err
+    assert "seed-sync" in stale.err
+    sync_registry(seeds)
+    cycle = cli("seed", *a)
+    assert cycle.code == 4
+    assert "seed dependencies form a cycle: A -> B -> A" in cycle.err
+    seed_file(seeds / "base", "01_b.py", "B", "pass", deps=("Nope",))
+    assert "B: file changed since the registry was written" in cli("seed", *a).err
+    sync_registry(seeds)
+    unknown = cli("seed", *a)
+    assert unknown.code == 4
+    assert "B (base/01_b.py) depends on unknown seed 'Nope'" in unknown.err
+
+
+def test_force_version_bump_and_modified_files(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    body = (
+        "await ctx.conn.execute(\"INSERT INTO items VALUES ('x', 1) ON CONFLICT (name) "
+        'DO UPDATE SET n = items.n + 1")'
+    )
+    path = seed_file(seeds / "base", "00_counter.py", "Counter", body)
+    sync_registry(seeds)
+    a = args(trenova_database, sql, seeds, "--json")
+    assert cli("migrate", *a).code == 0
+    assert cli("seed", *a).code == 0
+    assert cli("seed", *a).json()["seeds"][0]["state"] == "skipped"
+    assert cli("seed", "--force", *a).json()["seeds"][0]["state"] == "applied"
+    assert query(trenova_database, "SELECT n FROM items") == [(2,)]
+    path.write_text(path.read_text().replace("test seed", "test seed, edited"))
+    sync_registry(seeds)
+    modified = cli("seed", *a).json()["seeds"][0]
+    assert modified["state"] == "modified"
+    assert "modified since applied" in modified["note"]
+    seed_file(seeds / "base", "00_counter.py", "Counter", body, version="1.1.0")
+    sync_registry(seeds)
+    assert cli("seed", *a).json()["seeds"][0]["state"] == "applied"
+    assert query(trenova_database, "SELECT n FROM items") == [(3,)]
+    dry = cli("seed", "--dry-run", "--force", *a).json()
+    assert dry["seeds"][0]["state"] == "would-apply"
+    assert query(trenova_database, "SELECT n FROM items") == [(3,)]
+
+
+def test_seed_rollback_runs_rollback_and_marks_inactive(
+    trenova_migrated_database: str, cli: Cli
+) -> None:
+    a = args(trenova_migrated_database, SQL, SEEDS, "--env", "dev")
+    assert cli("seed", *a).code == 0
+    assert counts(trenova_migrated_database)["users"] == 6
+    done = cli("seed-rollback", "TestUsers", *a)
+    assert done.code == 0, done.err
+    assert counts(trenova_migrated_database)["users"] == 1
+    (status,) = query(
+        trenova_migrated_database, "SELECT status::text FROM seed_history WHERE name = 'TestUsers'"
+    )[0]
+    assert status == "Inactive"
+    refused = cli("seed-rollback", "AdminAccount", *a)
+    assert refused.code == 5
+    assert "defines no rollback()" in refused.err
+    again = cli("seed", *a, "--json")
+    assert [s["name"] for s in again.json()["seeds"] if s["state"] == "applied"] == ["TestUsers"]
+
+
+def test_orphans_are_listed_and_cleaned_only_with_confirmation(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    gone = seed_file(seeds / "base", "00_gone.py", "Gone", "pass")
+    seed_file(seeds / "base", "01_kept.py", "Kept", "pass")
+    sync_registry(seeds)
+    a = args(trenova_database, sql, seeds)
+    assert cli("migrate", *a).code == 0
+    assert cli("seed", *a).code == 0
+    gone.unlink()
+    check = cli("seed-check", "--json", *a).json()
+    assert [s["name"] for s in check["seeds"]] == ["Gone"]
+    assert check["problems"] == ["registry entry Gone points at a file that is gone"]
+    refused = cli("seed-clean", *a)
+    assert refused.code == 5
+    cleaned = cli("seed-clean", "--force", *a)
+    assert cleaned.code == 0, cleaned.err
+    rows = query(trenova_database, "SELECT name, status::text, notes FROM seed_history ORDER BY 1")
+    assert rows[0][:2] == ("Gone", "Orphaned")
+    assert "seed file removed" in rows[0][2]
+    assert rows[1][:2] == ("Kept", "Active")
+    assert cli("seed-check", "--json", *a).json()["seeds"] == []
+    assert cli("seed", *a).code == 0  # the registry was regenerated
+
+
+def test_reset_is_refused_in_production_and_without_confirmation(
+    trenova_migrated_database: str, cli: Cli
+) -> None:
+    a = args(trenova_migrated_database, SQL, SEEDS)
+    prod = cli("reset", "--force", "--env", "production", *a)
+    assert prod.code == 5
+    assert "reset is refused in production" in prod.err
+    assert cli("reset", "--force", "--env", "staging", *a).code == 5
+    unconfirmed = cli("reset", "--env", "dev", *a)
+    assert unconfirmed.code == 5
+    assert "no terminal to ask on" in unconfirmed.err
+    assert cli("seed", "--env", "dev", *a).code == 0
+    done = cli("reset", "--force", "--seed", "--env", "dev", *a)
+    assert done.code == 0, done.err
+    assert counts(trenova_migrated_database)["users"] == 6
+    audit = query(trenova_migrated_database, "SELECT operation FROM trenova_db_audit ORDER BY id")
+    assert [r[0] for r in audit] == ["migrate", "reset", "seed"]
+
+
+def test_create_seed_writes_the_next_file_and_updates_the_registry(
+    tmp_path: Path, cli: Cli
+) -> None:
+    seeds = tmp_path / "seeds"
+    first = cli("create-seed", "load-customers", "--dev", "--seeds-dir", str(seeds))
+    assert first.code == 0, first.err
+    created = seeds / "development" / "00_load_customers.py"
+    assert created.is_file()
+    assert "LoadCustomers" in (seeds / "registry.json").read_text()
+    second = cli("create-seed", "more", "--dev", "--seeds-dir", str(seeds))
+    assert second.code == 0
+    assert (seeds / "development" / "01_more.py").is_file()
+    assert cli("create-seed", "more", "--dev", "--seeds-dir", str(seeds)).code == 2
+    bad = cli("create-seed", "../evil", "--seeds-dir", str(seeds))
+    assert bad.code == 2
+    assert "invalid seed name '../evil'" in bad.err
+
+
+def test_seed_watch_regenerates_the_registry_when_a_file_is_added(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "trenova_db",
+            "seed-watch",
+            "--seeds-dir",
+            str(seeds),
+            "--debounce",
+            "100",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (seeds / "registry.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (seeds / "registry.json").exists(), "seed-watch did not start"
+        time.sleep(0.5)
+        seed_file(seeds / "base", "00_new.py", "Brand", "pass")
+        while "Brand" not in (seeds / "registry.json").read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Brand" in (seeds / "registry.json").read_text()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "registry updated" in err
+    assert "seed-watch: stopped" in err
+
+
+def test_copy_rows_bulk_loads_and_counts(trenova_migrated_database: str) -> None:
+    import asyncpg
+
+    from trenova_db.seeding import SeedContext
+
+    async def load() -> dict[str, int]:
+        conn = await asyncpg.connect(trenova_migrated_database)
+        try:
+            async with conn.transaction():
+                ctx = SeedContext(conn, Environment.TEST, seed_name="copy")
+                await ctx.copy_rows(
+                    "us_states",
+                    ["name", "abbreviation"],
+                    [(f"State {c}", f"Q{c}") for c in "ABCDE"],
+                )
+                return ctx.rows
+        finally:
+            await conn.close()
+
+    assert run(load) == {"us_states": 5}
+    assert counts(trenova_migrated_database)["us_states"] == 5
+
+
+def test_passwords_are_hashed_with_scrypt_and_verified() -> None:
+    encoded = hash_password("hunter2!")
+    assert encoded.startswith("scrypt$16384$8$1$")
+    assert verify_password("hunter2!", encoded)
+    assert not verify_password("hunter3!", encoded)
+    assert hash_password("hunter2!") != encoded  # salted
