@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,7 +141,7 @@ def test_parallel_seeding_gives_the_same_tables_as_sequential(
 ) -> None:
     from trenova_db.testing import create_database, database_url, drop_database
 
-    results = []
+    results: list[Any] = []
     for parallel in ("1", "4"):
         name = create_database(trenova_server_url, template=trenova_template)
         url = database_url(trenova_server_url, name)

@@ -10,7 +10,7 @@ from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
-from .registry import diff_registries, load_registry, scan_seeds, sync_registry
+from .registry import RegistryEntry, diff_registries, load_registry, scan_seeds, sync_registry
 from .runner import read_seed_history, select_seeds
 
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
@@ -36,25 +36,29 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
     items: list[SeedItem] = []
     for e in select_seeds(scanned, env):
         h = latest.get((e.name, e.version))
-        base = {"name": e.name, "version": e.version, "folder": e.folder, "path": e.path}
+
+        def item(state: Any, e: RegistryEntry = e, **extra: Any) -> SeedItem:
+            return SeedItem(
+                name=e.name, version=e.version, folder=e.folder, path=e.path, state=state, **extra
+            )
+
         if h is None:
             older = sorted(v for (n, v) in latest if n == e.name)
             note = f"version {', '.join(older)} applied before" if older else None
-            items.append(SeedItem(state="pending", note=note, **base))
+            items.append(item("pending", note=note))
         elif h.status == "Active":
             modified = h.checksum != e.checksum
             items.append(
-                SeedItem(
-                    state="modified" if modified else "applied",
+                item(
+                    "modified" if modified else "applied",
                     applied_at=h.applied_at,
                     note="modified since applied (same version)" if modified else None,
-                    **base,
                 )
             )
         elif h.error:
-            items.append(SeedItem(state="failed", applied_at=h.applied_at, error=h.error, **base))
+            items.append(item("failed", applied_at=h.applied_at, error=h.error))
         else:
-            items.append(SeedItem(state="pending", note="rolled back", **base))
+            items.append(item("pending", note="rolled back"))
     names = {e.name for e in scanned.seeds}
     for (name, version), h in sorted(latest.items()):
         if name not in names:
