@@ -6,7 +6,7 @@ Library use (a service on boot)::
     report = await trenova_db.migrate(dsn, migrations_dir="sql")
 """
 
-from .api import make_settings, migrate, repair, rollback, status
+from .api import make_settings, migrate, repair, reset, rollback, seed, setup, status
 from .config import Environment, Settings
 from .errors import (
     ConfigurationError,
@@ -27,9 +27,11 @@ from .reports import (
     MigrationItem,
     Progress,
     RepairReport,
+    ResetReport,
     RollbackReport,
     SeedItem,
     SeedReport,
+    SetupReport,
     StatusReport,
 )
 
@@ -48,12 +50,14 @@ __all__ = [
     "Progress",
     "Refused",
     "RepairReport",
+    "ResetReport",
     "RollbackReport",
     "SeedFailed",
     "SeedGraphError",
     "SeedItem",
     "SeedReport",
     "Settings",
+    "SetupReport",
     "StaleRegistry",
     "StatusReport",
     "TrenovaDBError",
@@ -62,6 +66,9 @@ __all__ = [
     "make_settings",
     "migrate",
     "repair",
+    "reset",
     "rollback",
+    "seed",
+    "setup",
     "status",
 ]

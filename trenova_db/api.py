@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Literal
 
 from .config import Environment, Settings, parse_duration
-from .migrator import run_migrate, run_repair, run_rollback, run_status
-from .reports import MigrateReport, ProgressCallback, RepairReport, RollbackReport, StatusReport
+from .migrator import run_migrate, run_repair, run_rollback
+from .reports import (
+    MigrateReport,
+    ProgressCallback,
+    RepairReport,
+    ResetReport,
+    RollbackReport,
+    SeedReport,
+    SetupReport,
+    StatusReport,
+)
 
-__all__ = ["make_settings", "migrate", "repair", "rollback", "status"]
+__all__ = ["make_settings", "migrate", "repair", "reset", "rollback", "seed", "setup", "status"]
 
 
 def make_settings(
@@ -154,7 +163,61 @@ async def status(
     environment: str | Environment = Environment.DEVELOPMENT,
     settings: Settings | None = None,
 ) -> StatusReport:
-    """Migrations (and seeds, when a seeds dir exists) with their state."""
+    """Migrations (and seeds, when ``seeds_dir`` is given) with their state."""
+    s = settings or make_settings(
+        database_url,
+        migrations_dir=migrations_dir,
+        seeds_dir=seeds_dir if seeds_dir is not None else "/nonexistent/trenova-db-seeds",
+        schema=schema,
+        environment=environment,
+    )
+    from .maintenance import run_full_status
+
+    return await run_full_status(s)
+
+
+async def seed(
+    database_url: str | None = None,
+    *,
+    seeds_dir: str | Path = "seeds",
+    environment: str | Environment = Environment.DEVELOPMENT,
+    force: bool = False,
+    dry_run: bool = False,
+    parallel: int = 1,
+    schema: str = "public",
+    lock_timeout: float | str = 60.0,
+    connect_timeout: float | str = 10.0,
+    progress: ProgressCallback | None = None,
+    settings: Settings | None = None,
+) -> SeedReport:
+    """Apply the seeds of ``environment`` (dependencies first, each in its own transaction)."""
+    from .seeding.runner import run_seeds
+
+    s = settings or make_settings(
+        database_url,
+        seeds_dir=seeds_dir,
+        schema=schema,
+        environment=environment,
+        lock_timeout=lock_timeout,
+        connect_timeout=connect_timeout,
+    )
+    return await run_seeds(s, force=force, dry_run=dry_run, parallel=parallel, progress=progress)
+
+
+async def setup(
+    database_url: str | None = None,
+    *,
+    migrations_dir: str | Path = "sql",
+    seeds_dir: str | Path = "seeds",
+    environment: str | Environment = Environment.DEVELOPMENT,
+    schema: str = "public",
+    parallel: int = 1,
+    progress: ProgressCallback | None = None,
+    settings: Settings | None = None,
+) -> SetupReport:
+    """Migrate, then seed."""
+    from .maintenance import run_setup
+
     s = settings or make_settings(
         database_url,
         migrations_dir=migrations_dir,
@@ -162,4 +225,29 @@ async def status(
         schema=schema,
         environment=environment,
     )
-    return await run_status(s)
+    return await run_setup(s, parallel=parallel, progress=progress)
+
+
+async def reset(
+    database_url: str | None = None,
+    *,
+    force: bool = False,
+    seed: bool = False,
+    migrations_dir: str | Path = "sql",
+    seeds_dir: str | Path = "seeds",
+    environment: str | Environment = Environment.DEVELOPMENT,
+    schema: str = "public",
+    settings: Settings | None = None,
+) -> ResetReport:
+    """Drop and recreate the schema, migrate (and seed). Refused in production/staging;
+    library callers confirm by passing ``force=True``."""
+    from .maintenance import run_reset
+
+    s = settings or make_settings(
+        database_url,
+        migrations_dir=migrations_dir,
+        seeds_dir=seeds_dir,
+        schema=schema,
+        environment=environment,
+    )
+    return await run_reset(s, seed=seed, force=force)
