@@ -189,10 +189,12 @@ def _scan_file(
     if "name" not in attrs:
         problems.append(f"{rel}: {cls.name} has no name attribute")
     for key in ("name", "version", "description"):
-        if key in attrs and not isinstance(values[key], str):
+        if key in attrs and values[key] is not None and not isinstance(values[key], str):
             problems.append(f"{rel}: {key} must be a string")
     deps = values["depends_on"]
-    if not (isinstance(deps, tuple | list) and all(isinstance(d, str) for d in deps)):
+    if deps is not None and not (
+        isinstance(deps, tuple | list) and all(isinstance(d, str) for d in deps)
+    ):
         problems.append(f"{rel}: depends_on must be a tuple of seed names")
     run = methods.get("run")
     if not isinstance(run, ast.AsyncFunctionDef):
@@ -234,7 +236,8 @@ def scan_seeds(seeds_dir: Path) -> Registry:
             match = _FILE.match(path.name)
             if match is None:
                 problems.append(
-                    f"{rel}: file name must be NN_name.py (digits, '_', lowercase letters, digits)"
+                    f"{rel}: file name must be NN_name.py (a number, '_', then lowercase "
+                    "letters, digits or '_')"
                 )
                 continue
             entry = _scan_file(path, folder, int(match.group(1)), rel, problems)

@@ -1,0 +1,186 @@
+"""seeds/registry.json: scanning with ast, determinism, staleness. Pure, no database."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from trenova_db.errors import ConfigurationError, DiscoveryError, StaleRegistry
+from trenova_db.seeding.base import BaseSeed
+from trenova_db.seeding.registry import (
+    check_registry,
+    create_seed_file,
+    encode_registry,
+    scan_seeds,
+    sync_registry,
+)
+
+GOOD = """from trenova_db import Environment
+from trenova_db.seeding import BaseSeed, SeedContext
+
+
+class {cls}(BaseSeed):
+    name = "{name}"
+    version = "2.0.0"
+    description = "does things"
+    environments = (Environment.DEVELOPMENT, "prod")
+    depends_on = {deps}
+
+    async def run(self, ctx: SeedContext) -> None:
+        raise SystemExit("seed files must never be imported by the scanner")
+"""
+
+
+def write(seeds: Path, rel: str, text: str) -> Path:
+    path = seeds / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def good(name: str, deps: str = "()") -> str:
+    return GOOD.format(cls=name + "Seed", name=name, deps=deps)
+
+
+def test_scanning_reads_literals_without_importing(tmp_path: Path) -> None:
+    write(tmp_path, "development/05_b.py", good("B", '("A",)'))
+    write(tmp_path, "base/10_a.py", good("A"))
+    write(tmp_path, "base/__init__.py", "raise SystemExit")
+    write(tmp_path, "base/notes.txt", "ignored")
+    registry = scan_seeds(tmp_path)
+    assert [(e.name, e.folder, e.order) for e in registry.seeds] == [
+        ("A", "base", 10),
+        ("B", "development", 5),
+    ]
+    b = registry.seeds[1]
+    assert b.environments == ("production", "development")
+    assert b.depends_on == ("A",)
+    assert b.class_name == "BSeed"
+    assert b.has_rollback is False
+    assert b.checksum.startswith("sha256:")
+    assert b.path == "development/05_b.py"
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    write(tmp_path, "base/00_syntax.py", "class X(:\n")
+    write(tmp_path, "base/01_none.py", "class X:\n    pass\n")
+    write(tmp_path, "base/02_two.py", good("T1") + "\n" + good("T2").split("\n\n\n")[1])
+    write(tmp_path, "base/03_nolit.py", good("N").replace('version = "2.0.0"', "version = V"))
+    write(tmp_path, "base/04_env.py", good("E").replace('"prod"', '"qa"'))
+    write(tmp_path, "base/05_sync.py", good("S").replace("async def run", "def run"))
+    write(tmp_path, "base/06_dup.py", good("A"))
+    write(tmp_path, "base/07_dup.py", good("A"))
+    write(tmp_path, "base/Bad-Name.py", good("Z"))
+    with pytest.raises(DiscoveryError) as info:
+        scan_seeds(tmp_path)
+    assert info.value.problems == [
+        "base/00_syntax.py: syntax error at line 1: invalid syntax",
+        "base/01_none.py: no class subclassing BaseSeed",
+        "base/02_two.py: more than one BaseSeed subclass (T1Seed, T2Seed); one per file",
+        "base/03_nolit.py: version must be a literal (line 7)",
+        "base/04_env.py: unknown environment 'qa' (line 9)",
+        "base/05_sync.py: SSeed needs an `async def run(self, ctx)`",
+        "base/Bad-Name.py: file name must be NN_name.py (a number, '_', then lowercase letters, "
+        "digits or '_')",
+        "duplicate seed name 'A': base/06_dup.py and base/07_dup.py",
+    ]
+    assert info.value.exit_code == 4
+
+
+def test_output_is_deterministic_whatever_the_creation_order(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    write(one, "base/00_a.py", good("A"))
+    write(one, "test/00_c.py", good("C"))
+    write(two, "test/00_c.py", good("C"))
+    write(two, "base/00_a.py", good("A"))
+    first = encode_registry(scan_seeds(one))
+    assert first == encode_registry(scan_seeds(two))
+    assert first == encode_registry(scan_seeds(one))
+    assert first.endswith(b"}\n")
+
+
+def test_sync_writes_atomically_and_reports_unchanged(tmp_path: Path) -> None:
+    write(tmp_path, "base/00_a.py", good("A"))
+    report = sync_registry(tmp_path)
+    assert report.changed
+    assert report.diff.added == ("A",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "registry.json"]
+    again = sync_registry(tmp_path)
+    assert not again.changed
+    assert again.diff.is_empty
+
+
+def test_a_stale_registry_names_each_difference(tmp_path: Path) -> None:
+    a = write(tmp_path, "base/00_a.py", good("A"))
+    write(tmp_path, "base/01_b.py", good("B"))
+    sync_registry(tmp_path)
+    assert [e.name for e in check_registry(tmp_path).seeds] == ["A", "B"]
+    a.write_text(good("A").replace("does things", "does more"))
+    (tmp_path / "base/01_b.py").unlink()
+    write(tmp_path, "base/02_c.py", good("C"))
+    with pytest.raises(StaleRegistry) as info:
+        check_registry(tmp_path)
+    assert info.value.problems == [
+        "C: new seed file, not in the registry",
+        "B: in the registry, but its file is gone",
+        "A: file changed since the registry was written",
+    ]
+    assert "seed-sync" in (info.value.hint or "")
+
+
+def test_missing_or_invalid_registry_is_stale(tmp_path: Path) -> None:
+    assert check_registry(tmp_path).seeds == ()
+    write(tmp_path, "base/00_a.py", good("A"))
+    with pytest.raises(StaleRegistry, match="is missing but 1 seed file"):
+        check_registry(tmp_path)
+    (tmp_path / "registry.json").write_text("{not json")
+    with pytest.raises(StaleRegistry, match="is not a valid seed registry"):
+        check_registry(tmp_path)
+
+
+def test_create_seed_numbers_keeps_width_and_never_overwrites(tmp_path: Path) -> None:
+    first = create_seed_file(tmp_path, "load-customers")
+    assert first.name == "00_load_customers.py"
+    write(tmp_path, "base/007_legacy.py", good("Legacy"))
+    assert create_seed_file(tmp_path, "next").name == "008_next.py"
+    assert create_seed_file(tmp_path, "only_tests", "test").name == "00_only_tests.py"
+    with pytest.raises(ConfigurationError, match="already exists"):
+        create_seed_file(tmp_path, "next")
+    for bad in ("../x", "a/b", "UPPER", "", "-"):
+        with pytest.raises(ConfigurationError, match="invalid seed name"):
+            create_seed_file(tmp_path, bad)
+
+
+def test_the_template_scans_cleanly_and_imports_as_a_base_seed(tmp_path: Path) -> None:
+    path = create_seed_file(tmp_path, "fresh", "development")
+    (entry,) = scan_seeds(tmp_path).seeds
+    assert (entry.name, entry.class_name, entry.environments) == (
+        "Fresh",
+        "FreshSeed",
+        ("development", "test"),
+    )
+    spec = importlib.util.spec_from_file_location("fresh_seed_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fresh_seed_under_test"] = module
+    try:
+        spec.loader.exec_module(module)
+        assert issubclass(module.FreshSeed, BaseSeed)
+    finally:
+        del sys.modules["fresh_seed_under_test"]
+
+
+def test_the_shipped_registry_is_fresh() -> None:
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    names = [e.name for e in check_registry(seeds).seeds]
+    assert names == [
+        "USStates",
+        "AdminAccount",
+        "Permissions",
+        "TestOrganizations",
+        "TestUsers",
+        "TestFixtures",
+    ]
