@@ -137,17 +137,19 @@ async def ensure_bookkeeping(conn: Any, schema: str) -> int:
 
 
 class AppliedMigration(msgspec.Struct, frozen=True, kw_only=True):
+    """One schema_migrations row; the detail fields are None on the lean read."""
+
     version: int
     name: str
     kind: str
     checksum: str
-    applied_at: datetime
-    applied_by: str
-    duration_ms: int
-    batch: int
     dirty: bool
     statements_done: int
     error: str | None = None
+    batch: int = 0
+    applied_at: datetime | None = None
+    applied_by: str | None = None
+    duration_ms: int | None = None
 
 
 class History(msgspec.Struct, frozen=True, kw_only=True):
@@ -163,9 +165,10 @@ class History(msgspec.Struct, frozen=True, kw_only=True):
 _UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
 
-def _unescape(field: str) -> str | None:
-    if field == "\\N":
-        return None
+NULL = "\\N"  # COPY text format's NULL
+
+
+def _unescape(field: str) -> str:
     if "\\" not in field:
         return field
     out: list[str] = []
@@ -181,7 +184,11 @@ def _unescape(field: str) -> str | None:
     return "".join(out)
 
 
-def _history_query(schema: str, audit_values: str | None) -> str:
+_LEAN = "m.version, m.name, m.kind, m.checksum, m.dirty, m.statements_done, m.error, m.batch"
+_FULL = _LEAN + ", extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms"
+
+
+def _history_query(schema: str, audit_values: str | None, *, full: bool) -> str:
     s = quote_ident(schema)
     audit_cte = ""
     audit_col = "NULL::bigint"
@@ -193,24 +200,25 @@ def _history_query(schema: str, audit_values: str | None) -> str:
         )
         audit_col = "(SELECT id FROM audit)"
     return (
-        f"{audit_cte}SELECT {audit_col}, i.v, m.version, m.name, m.kind, m.checksum, "
-        "extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms, m.batch, m.dirty, "
-        "m.statements_done, m.error "
+        f"{audit_cte}SELECT {audit_col}, i.v, {_FULL if full else _LEAN} "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
         f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version"
     )
 
 
-async def read_history(conn: Any, schema: str, *, audit_values: str | None = None) -> History:
+async def read_history(
+    conn: Any, schema: str, *, audit_values: str | None = None, full: bool = True
+) -> History:
     """The whole history in one round trip. internal_version 0 = no tables yet.
 
     ``audit_values`` (a rendered VALUES tuple) inserts an audit row in the same
     statement, so even the no-op path is audited without a second round trip.
+    ``full=False`` skips the columns only reports need (the boot-time path).
     """
     buffer = io.BytesIO()
     try:
         # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
-        await conn.copy_from_query(_history_query(schema, audit_values), output=buffer)
+        await conn.copy_from_query(_history_query(schema, audit_values, full=full), output=buffer)
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         return History(internal_version=0)
     except asyncpg.UndefinedColumnError:
@@ -220,24 +228,27 @@ async def read_history(conn: Any, schema: str, *, audit_values: str | None = Non
     internal_version = 0
     audit_id: int | None = None
     for line in buffer.getvalue().decode("utf-8").splitlines():
-        f = [_unescape(x) for x in line.split("\t")]
+        f = [None if x == NULL else _unescape(x) for x in line.split("\t")]
         audit_id = int(f[0]) if f[0] is not None else None
         internal_version = int(f[1]) if f[1] is not None else 0
         if f[2] is None:
             continue
-        applied.append(
-            AppliedMigration(
-                version=int(f[2]),
-                name=f[3] or "",
-                kind=f[4] or "tx",
-                checksum=f[5] or "",
-                applied_at=datetime.fromtimestamp(float(f[6] or 0), tz=UTC),
-                applied_by=f[7] or "",
-                duration_ms=int(f[8] or 0),
-                batch=int(f[9] or 0),
-                dirty=f[10] == "t",
-                statements_done=int(f[11] or 0),
-                error=f[12],
-            )
+        row = AppliedMigration(
+            version=int(f[2]),
+            name=f[3] or "",
+            kind=f[4] or "tx",
+            checksum=f[5] or "",
+            dirty=f[6] == "t",
+            statements_done=int(f[7] or 0),
+            error=f[8],
+            batch=int(f[9] or 0),
         )
+        if full:
+            row = msgspec.structs.replace(
+                row,
+                applied_at=datetime.fromtimestamp(float(f[10] or 0), tz=UTC),
+                applied_by=f[11] or "",
+                duration_ms=int(f[12] or 0),
+            )
+        applied.append(row)
     return History(internal_version=internal_version, applied=tuple(applied), audit_id=audit_id)

@@ -60,16 +60,26 @@ class MigrationFile(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     name: str
     kind: Kind
-    up_path: Path
+    directory: str
+    up_file: str
     up_sql: str
     checksum: str
-    down_path: Path | None = None
+    down_file: str | None = None
     down_sql: str | None = None
     down_kind: Kind | None = None
 
+    # Paths are built on demand: a no-op run over 1000 files never needs them.
+    @property
+    def up_path(self) -> Path:
+        return Path(self.directory, self.up_file)
+
+    @property
+    def down_path(self) -> Path | None:
+        return Path(self.directory, self.down_file) if self.down_file else None
+
     @property
     def label(self) -> str:
-        return self.up_path.name
+        return self.up_file
 
 
 class MigrationSet(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,23 +104,31 @@ def checksum_bytes(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(normalise_sql(raw)).hexdigest()
 
 
-def _read(path: Path, problems: list[str]) -> tuple[str, str] | None:
+def _read(directory: str, filename: str, problems: list[str]) -> tuple[str, str] | None:
     try:
-        raw = path.read_bytes()
+        # os-level calls: no buffered file object per file (1000 files add up).
+        fd = os.open(os.path.join(directory, filename), os.O_RDONLY)
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        raw = b"".join(chunks)
     except OSError as exc:
-        problems.append(f"{path.name}: cannot read file ({exc.strerror or exc})")
+        problems.append(f"{filename}: cannot read file ({exc.strerror or exc})")
         return None
     normalised = normalise_sql(raw)
     try:
         text = normalised.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(
-            f"{path.name}: not valid UTF-8 (byte 0x{normalised[exc.start]:02x} at offset "
+            f"{filename}: not valid UTF-8 (byte 0x{normalised[exc.start]:02x} at offset "
             f"{exc.start}); re-save the file as UTF-8"
         )
         return None
     if not text.strip():
-        problems.append(f"{path.name}: file is empty; write the SQL or delete the file")
+        problems.append(f"{filename}: file is empty; write the SQL or delete the file")
         return None
     return text, "sha256:" + hashlib.sha256(normalised).hexdigest()
 
@@ -128,9 +146,10 @@ def discover_migrations(directory: Path) -> MigrationSet:
         )
     problems: list[str] = []
     ignored: list[str] = []
-    ups: dict[int, list[tuple[ParsedName, Path]]] = {}
-    downs: dict[int, list[tuple[ParsedName, Path]]] = {}
-    with os.scandir(directory) as entries:
+    folder = str(directory)
+    ups: dict[int, list[tuple[ParsedName, str]]] = {}
+    downs: dict[int, list[tuple[ParsedName, str]]] = {}
+    with os.scandir(folder) as entries:
         names = sorted(e.name for e in entries if not e.is_dir())
     for filename in names:
         parsed = parse_migration_name(filename)
@@ -144,31 +163,30 @@ def discover_migrations(directory: Path) -> MigrationSet:
                 ignored.append(filename)
             continue
         target = ups if parsed.direction == "up" else downs
-        target.setdefault(parsed.version, []).append((parsed, directory / filename))
+        target.setdefault(parsed.version, []).append((parsed, filename))
 
     migrations: list[MigrationFile] = []
     for version in sorted(set(ups) | set(downs)):
         up_list = ups.get(version, [])
         down_list = downs.get(version, [])
         if len(up_list) > 1:
-            files = " and ".join(p.name for _, p in up_list)
+            files = " and ".join(f for _, f in up_list)
             problems.append(f"duplicate version {version}: {files}")
             continue
         if len(down_list) > 1:
-            files = " and ".join(p.name for _, p in down_list)
+            files = " and ".join(f for _, f in down_list)
             problems.append(f"duplicate down files for version {version}: {files}")
             continue
         if not up_list:
-            _, down_path = down_list[0]
-            problems.append(f"{down_path.name}: down file without a matching up file")
+            problems.append(f"{down_list[0][1]}: down file without a matching up file")
             continue
-        up, up_path = up_list[0]
+        up, up_file = up_list[0]
         down = down_list[0] if down_list else None
         if down is not None and down[0].name != up.name:
-            problems.append(f"{down[1].name}: name does not match its up file {up_path.name}")
+            problems.append(f"{down[1]}: name does not match its up file {up_file}")
             continue
-        up_read = _read(up_path, problems)
-        down_read = _read(down[1], problems) if down is not None else None
+        up_read = _read(folder, up_file, problems)
+        down_read = _read(folder, down[1], problems) if down is not None else None
         if up_read is None or (down is not None and down_read is None):
             continue
         migrations.append(
@@ -176,10 +194,11 @@ def discover_migrations(directory: Path) -> MigrationSet:
                 version=version,
                 name=up.name,
                 kind=up.kind,
-                up_path=up_path,
+                directory=folder,
+                up_file=up_file,
                 up_sql=up_read[0],
                 checksum=up_read[1],
-                down_path=down[1] if down is not None else None,
+                down_file=down[1] if down is not None else None,
                 down_sql=down_read[0] if down_read is not None else None,
                 down_kind=down[0].kind if down is not None else None,
             )

@@ -83,13 +83,12 @@ async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLoc
 
 
 def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) -> MigrationItem:
-    path = m.down_path if down else m.up_path
     return MigrationItem(
         version=m.version,
         name=m.name,
         kind=(m.down_kind or m.kind) if down else m.kind,
         state=state,
-        file=path.name if path else None,
+        file=m.down_file if down else m.up_file,
         sql=(m.down_sql if down else m.up_sql) if verbose else None,
     )
 
@@ -116,7 +115,7 @@ async def run_migrate(
         fast_audit = None
         if not dry_run:
             fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
-        history = await read_history(conn, settings.schema, audit_values=fast_audit)
+        history = await read_history(conn, settings.schema, audit_values=fast_audit, full=False)
         audit = Audit(conn, settings.schema, "migrate", settings.environment.value)
         audit.id = history.audit_id
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
@@ -200,7 +199,7 @@ def _select_rollback(
         elif f.down_sql is None:
             problems.append(
                 f"version {row.version} ({f.label}) has no down file; rolling it back is "
-                f"refused (write {f.up_path.name.replace('.up.sql', '.down.sql')} first)"
+                f"refused (write {f.up_file.replace('.up.sql', '.down.sql')} first)"
             )
         else:
             chosen.append(f)

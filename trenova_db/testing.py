@@ -84,16 +84,16 @@ def trenova_server_url() -> Iterator[str]:
     if configured:
         yield database_url(configured, "postgres")
         return
-    from . import embedded
+    from .embedded import ensure_running, stop
 
     root = Path(tempfile.mkdtemp(prefix="trenova-test-", dir="/tmp"))
     root.chmod(0o755)  # the server may run as another user (root cannot run PostgreSQL)
     try:
-        status = embedded.ensure_running(root, database="postgres")
+        status = ensure_running(root, database="postgres")
         assert status.dsn is not None
         yield status.dsn
     finally:
-        embedded.stop(root)
+        stop(root)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -15,7 +15,14 @@ from cyclopts import App, Parameter
 
 from ..config import Settings
 from ..errors import ConfigurationError
-from .common import CommonOptions, call, migrate_command, output_for, settings_for
+from .common import (
+    CommonOptions,
+    call,
+    migrate_command,
+    output_for,
+    settings_for,
+    status_command,
+)
 from .output import Output
 
 
@@ -103,12 +110,7 @@ def rollback(
 @app.command
 def status(*, common: Common | None = None) -> int:
     """Show migrations and seeds with their state."""
-    from ..maintenance import run_full_status
-
-    async def work(s: Settings, out: Output) -> Any:
-        return await run_full_status(s)
-
-    return _call(common, work)
+    return status_command(common)
 
 
 @app.command

@@ -16,7 +16,14 @@ from typing import Any
 from ..config import Settings, dsn_password, mask_dsn, resolve_settings
 from .output import Output
 
-__all__ = ["CommonOptions", "call", "migrate_command", "settings_for"]
+__all__ = [
+    "CommonOptions",
+    "call",
+    "migrate_command",
+    "parse_fast",
+    "settings_for",
+    "status_command",
+]
 
 
 @dataclass
@@ -138,10 +145,28 @@ def migrate_command(
     return call(common, work, verbose=verbose)
 
 
-def parse_fast_migrate(args: list[str]) -> CommonOptions | None:
-    """``migrate`` with only common options -> its options; anything else -> None."""
-    if not args or args[0] != "migrate":
+def status_command(common: CommonOptions | None) -> int:
+    from ..maintenance import run_full_status
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_full_status(s)
+
+    return call(common, work)
+
+
+FAST_COMMANDS: dict[str, Callable[[CommonOptions | None], int]] = {
+    "migrate": migrate_command,
+    "status": status_command,
+}
+
+
+def parse_fast(
+    args: list[str],
+) -> tuple[Callable[[CommonOptions | None], int], CommonOptions] | None:
+    """(command, options) for ``migrate``/``status`` with only common options, else None."""
+    if not args or args[0] not in FAST_COMMANDS:
         return None
+    command = FAST_COMMANDS[args[0]]
     values: dict[str, Any] = {}
     i = 1
     while i < len(args):
@@ -165,4 +190,4 @@ def parse_fast_migrate(args: list[str]) -> CommonOptions | None:
         else:
             return None
         values[field] = Path(value) if field.endswith("_dir") else value
-    return CommonOptions(**values)
+    return command, CommonOptions(**values)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..config import dsn_password
 from ..errors import TrenovaDBError
-from .common import migrate_command, parse_fast_migrate
+from .common import parse_fast
 from .output import Output
 
 EXIT_USAGE = 2
@@ -31,9 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trenova-db`` with ``argv``; returns the exit code (tests call this in-process)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        fast = parse_fast_migrate(args)
+        fast = parse_fast(args)
         if fast is not None:
-            return migrate_command(fast)
+            command, options = fast
+            return command(options)
         return _full(args)
     except TrenovaDBError as exc:
         return Output(json="--json" in args, secret=_secret(args)).error(exc)
