@@ -428,3 +428,15 @@ def test_every_run_is_audited(trenova_database: str, migrations: Make) -> None:
         ("rollback", "success"),
         ("repair", "success"),
     ]
+
+
+def test_comment_only_migrations_are_refused_not_recorded(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations({})
+    created = cli("create", "todo", "--tx", "--migrations-dir", str(folder))
+    assert created.code == 0
+    result = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert result.code == 4
+    assert "000001_todo.tx.up.sql: contains only comments; nothing to run" in result.err
+    assert tables(trenova_database) == set()
