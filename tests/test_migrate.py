@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import anyio
 import asyncpg
@@ -440,3 +442,33 @@ def test_comment_only_migrations_are_refused_not_recorded(
     assert result.code == 4
     assert "000001_todo.tx.up.sql: contains only comments; nothing to run" in result.err
     assert tables(trenova_database) == set()
+
+
+def test_a_running_migration_makes_a_second_run_time_out_naming_its_pid(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations({"000001_slow.tx.up.sql": "SELECT pg_sleep(4);\n"})
+    a = ("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    first = cli_process(*a)
+    try:
+        deadline = time.monotonic() + 20
+        holder: list[Any] = []
+        while not holder and time.monotonic() < deadline:
+            holder = query(
+                trenova_database,
+                "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND s.application_name LIKE '%lock pid=' || $1",
+                str(first.pid),
+            )
+            time.sleep(0.05)
+        assert holder, "the first run never took the lock"
+        second = cli_process(*a, "--lock-timeout", "1s")
+        _, err = second.communicate(timeout=30)
+        assert second.returncode == 3, err
+        assert (
+            f"migration lock held by pid {holder[0][0]} (trenova-db migrate lock pid={first.pid}"
+            in err
+        )
+    finally:
+        assert first.wait(timeout=30) == 0
+    assert len(history(trenova_database)) == 1

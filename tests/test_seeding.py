@@ -412,3 +412,24 @@ def test_passwords_are_hashed_with_scrypt_and_verified() -> None:
     assert verify_password("hunter2!", encoded)
     assert not verify_password("hunter3!", encoded)
     assert hash_password("hunter2!") != encoded  # salted
+
+
+def test_setup_migrates_then_seeds_and_audits_every_run(trenova_database: str, cli: Cli) -> None:
+    a = args(trenova_database, SQL, SEEDS, "--env", "test")
+    first = cli("setup", *a)
+    assert first.code == 0, first.err
+    assert counts(trenova_database)["users"] == 7
+    second = cli("setup", "--json", *a)
+    assert second.code == 0
+    doc = second.json()
+    assert doc["migrate"]["applied"] == []
+    assert {s["state"] for s in doc["seed"]["seeds"]} == {"skipped"}
+    audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id")
+    assert [tuple(r) for r in audit] == [
+        ("migrate", "success"),
+        ("seed", "success"),
+        ("setup", "success"),
+        ("migrate", "noop"),
+        ("seed", "noop"),
+        ("setup", "success"),
+    ]

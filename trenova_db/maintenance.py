@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .audit import Audit
 from .bookkeeping import quote_ident
 from .config import Settings
-from .errors import Refused
+from .errors import Refused, TrenovaDBError
 from .migrator import locked, run_migrate, run_status, session
 from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
 
@@ -34,9 +36,33 @@ async def run_setup(
     """Migrate, then seed: what a fresh checkout or container runs first."""
     from .seeding.runner import run_seeds
 
-    migrated = await run_migrate(settings, verbose=verbose, progress=progress)
-    seeded = await run_seeds(settings, verbose=verbose, parallel=parallel, progress=progress)
+    outcome = "failed"
+    details: dict[str, Any] = {}
+    try:
+        migrated = await run_migrate(settings, verbose=verbose, progress=progress)
+        details["migrated"] = [m.version for m in migrated.applied]
+        seeded = await run_seeds(settings, verbose=verbose, parallel=parallel, progress=progress)
+        details["seeded"] = [s.name for s in seeded.seeds if s.state == "applied"]
+        outcome = "success"
+    except TrenovaDBError as exc:
+        details["error"] = str(exc)
+        raise
+    finally:
+        await _audit_once(settings, "setup", outcome, details)
     return SetupReport(migrate=migrated, seed=seeded)
+
+
+async def _audit_once(
+    settings: Settings, operation: str, outcome: str, details: dict[str, Any]
+) -> None:
+    """One finished audit row for a composite run (its parts audit themselves too)."""
+    try:
+        async with session(settings, operation) as conn:
+            audit = Audit(conn, settings.schema, operation, settings.environment.value)
+            await audit.start()
+            await audit.finish(outcome, details)
+    except TrenovaDBError:
+        pass  # unreachable database or no bookkeeping yet: the run's own error matters
 
 
 async def run_reset(
@@ -77,10 +103,12 @@ async def run_reset(
                 await conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
         report.schemas_dropped = schemas
     report.migrate = await run_migrate(settings, progress=progress)
-    async with session(settings, "reset") as conn:
-        audit = Audit(conn, settings.schema, "reset", env.value)
-        await audit.start({"schemas_dropped": schemas})
-        await audit.finish("success", {"migrated": len(report.migrate.applied)})
+    await _audit_once(
+        settings,
+        "reset",
+        "success",
+        {"schemas_dropped": schemas, "migrated": len(report.migrate.applied)},
+    )
     if seed:
         from .seeding.runner import run_seeds
 

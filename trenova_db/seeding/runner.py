@@ -297,6 +297,10 @@ async def run_seeds(
         if dry_run or not todo:
             report.seeds = [items[e.name] for e in selected]
             report.duration_ms = (time.perf_counter() - started) * 1000
+            if not dry_run and history:
+                audit = Audit(conn, settings.schema, "seed", env.value)
+                await audit.start()
+                await audit.finish("noop", {"skipped": [e.name for e in selected]})
             return report
         seeds = {e.name: load_seed(settings.seeds_dir, e) for e in todo}
         async with locked(settings, "seed"):
