@@ -472,3 +472,36 @@ def test_a_running_migration_makes_a_second_run_time_out_naming_its_pid(
     finally:
         assert first.wait(timeout=30) == 0
     assert len(history(trenova_database)) == 1
+
+
+def test_an_unterminated_string_cannot_swallow_the_next_migration(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {
+            "000001_open.tx.up.sql": "CREATE TABLE a (id int);\nSELECT 'never closed;\n",
+            "000002_next.tx.up.sql": "CREATE TABLE b (id int); SELECT 'x';\n",
+        }
+    )
+    result = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert result.code == 4
+    assert "000001_open.tx.up.sql: unterminated string starting at line 2, column 8" in result.err
+    assert tables(trenova_database) == set()
+
+
+def test_a_failure_inside_a_group_keeps_the_migrations_before_it(
+    trenova_database: str, migrations: Make
+) -> None:
+    files: dict[str, str | bytes] = {
+        f"{v:06d}_t{v}.tx.up.sql": f"CREATE TABLE t{v} (id int);\n" for v in range(1, 11)
+    }
+    files["000006_t6.tx.up.sql"] = "CREATE TABLE t6 (id int);\nSELECT 1 / 0;\n"
+    folder = migrations(files)
+    with pytest.raises(MigrationFailed) as info:
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
+    assert info.value.version == 6
+    assert "division by zero" in info.value.message
+    assert [v for v, *_ in history(trenova_database)] == [1, 2, 3, 4, 5]
+    assert tables(trenova_database) >= {"t1", "t5"}
+    assert "t6" not in tables(trenova_database)
+    assert "t7" not in tables(trenova_database)

@@ -14,7 +14,6 @@ the server's error position is mapped back into the file.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Applier"]
 
-_MAYBE_TX_CONTROL = re.compile(r"\b(begin|start|commit|end|rollback|abort|prepare)\b", re.I)
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _DURATION = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
 
 
@@ -47,7 +44,13 @@ class Applier:
 
     @staticmethod
     def check_runnable(migrations: list[MigrationFile], *, down: bool = False) -> None:
-        """Refuse tx files that would commit our transaction early, and unsplittable files."""
+        """Refuse files that cannot run as written, before anything runs.
+
+        Every file is lexed: an unterminated string, dollar quote or comment
+        would otherwise swallow the bookkeeping row (or, in a group, the next
+        migration) sent after it; a COMMIT in a .tx file would end our
+        transaction early; a file of comments only would be recorded as applied.
+        """
         if not migrations:
             return
         # Imported here: the no-op start-up of a service never needs the lexer.
@@ -59,14 +62,6 @@ class Applier:
             path = m.down_path if down else m.up_path
             kind = m.down_kind if down else m.kind
             if sql is None or path is None:
-                continue
-            if (
-                kind == "tx"
-                and not _MAYBE_TX_CONTROL.search(sql)
-                and _COMMENTS.sub("", sql).strip(" \t\r\n;")
-            ):
-                # Nothing that could end our transaction and the server will
-                # report any syntax error itself: skip the full lexing pass.
                 continue
             try:
                 statements = split_statements(sql)
@@ -99,12 +94,7 @@ class Applier:
         # and the run's last commit is durable, flushing all that came before.
         relax = "" if durable else "SET LOCAL synchronous_commit TO OFF;\n"
         prefix = f"BEGIN;\n{relax}"
-        row = (
-            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, duration_ms, "
-            f"batch) VALUES ({m.version}, {quote_literal(m.name)}, 'tx', "
-            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {_DURATION}, {batch})"
-        )
-        script = f"{prefix}{m.up_sql}\n;\n{row};\nCOMMIT;"
+        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;"
         started = time.perf_counter()
         try:
             await self.conn.execute(script)
@@ -114,6 +104,60 @@ class Applier:
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=True) from exc
         return int((time.perf_counter() - started) * 1000)
+
+    async def apply_tx_group(
+        self, group: list[MigrationFile], *, batch: int, durable: bool
+    ) -> list[MigrationFile]:
+        """Apply .tx migrations as back-to-back transactions in ONE message.
+
+        Each still commits on its own with its row. If one fails, the server
+        skips the rest of the message; we roll back the failed transaction,
+        look up which ones committed and re-run the rest one by one, so the
+        failing migration raises its precise error (its transaction is rolled
+        back, so running it again is harmless).
+        """
+        if len(group) == 1:
+            await self.apply_tx(group[0], batch=batch, durable=durable)
+            return group
+        blocks = []
+        for i, m in enumerate(group):
+            relax = (
+                "" if durable and i == len(group) - 1 else "SET LOCAL synchronous_commit TO OFF;\n"
+            )
+            blocks.append(f"BEGIN;\n{relax}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n")
+        try:
+            await self.conn.execute("".join(blocks))
+            return group
+        except asyncpg.PostgresError:
+            await self._rollback_quietly()
+        except (OSError, asyncpg.InterfaceError) as exc:
+            raise _lost(exc, group[0], tx=True) from exc
+        committed = {
+            r[0]
+            for r in await self.conn.fetch(
+                f"SELECT version FROM {self.table} WHERE version = ANY($1::bigint[])",
+                [m.version for m in group],
+            )
+        }
+        applied = [m for m in group if m.version in committed]
+        for m in group:
+            if m.version not in committed:
+                await self.apply_tx(m, batch=batch, durable=True)
+                applied.append(m)
+        return applied
+
+    async def durations(self, batch: int) -> dict[int, int]:
+        rows = await self.conn.fetch(
+            f"SELECT version, duration_ms FROM {self.table} WHERE batch = $1", batch
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def _row(self, m: MigrationFile, batch: int) -> str:
+        return (
+            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, duration_ms, "
+            f"batch) VALUES ({m.version}, {quote_literal(m.name)}, 'tx', "
+            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {_DURATION}, {batch})"
+        )
 
     async def apply_notx(self, m: MigrationFile, *, batch: int) -> int:
         from .splitter import split_statements

@@ -154,19 +154,28 @@ async def run_migrate(
                 batch = history.last_batch + 1
                 report.batch = batch if pending else None
                 applier = Applier(conn, settings.schema, actor=f"{actor()}@{host()}")
-                for i, m in enumerate(pending):
+                done = 0
+                for group in _groups(pending):
                     if progress:
                         progress(
-                            Progress(phase="migrate", done=i, total=len(pending), label=m.label)
+                            Progress(
+                                phase="migrate", done=done, total=len(pending), label=group[0].label
+                            )
                         )
-                    if m.kind == "tx":
-                        ms = await applier.apply_tx(m, batch=batch, durable=i == len(pending) - 1)
+                    last = done + len(group) == len(pending)
+                    if group[0].kind == "tx":
+                        applied = await applier.apply_tx_group(group, batch=batch, durable=last)
                     else:
-                        ms = await applier.apply_notx(m, batch=batch)
-                    item = _item(m, "applied", verbose=verbose)
-                    item.duration_ms = ms
-                    item.batch = batch
-                    report.applied.append(item)
+                        await applier.apply_notx(group[0], batch=batch)
+                        applied = group
+                    for m in applied:
+                        item = _item(m, "applied", verbose=verbose)
+                        item.batch = batch
+                        report.applied.append(item)
+                    done += len(group)
+                durations = await applier.durations(batch)
+                for item in report.applied:
+                    item.duration_ms = durations.get(item.version)
                 if progress:
                     progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
         except TrenovaDBError as exc:
@@ -180,6 +189,32 @@ async def run_migrate(
             {"applied": [m.version for m in report.applied], "batch": report.batch},
         )
     return report
+
+
+# A group of .tx migrations goes to the server as one message of back-to-back
+# transactions: one round trip per group instead of one per migration.
+GROUP_MAX_MIGRATIONS = 100
+GROUP_MAX_BYTES = 1 << 20
+
+
+def _groups(pending: list[MigrationFile]) -> list[list[MigrationFile]]:
+    groups: list[list[MigrationFile]] = []
+    size = 0
+    for m in pending:
+        current = groups[-1] if groups else None
+        if (
+            m.kind == "tx"
+            and current
+            and current[0].kind == "tx"
+            and len(current) < GROUP_MAX_MIGRATIONS
+            and size + len(m.up_sql) <= GROUP_MAX_BYTES
+        ):
+            current.append(m)
+            size += len(m.up_sql)
+        else:
+            groups.append([m])
+            size = len(m.up_sql)
+    return groups
 
 
 def _select_rollback(
