@@ -95,10 +95,12 @@ class Output:
             Console().print(table)
             return
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-        self.line(title)
-        self.line("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for r in rows:
-            self.line("  " + "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
+        lines = [title, "  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+        lines.extend(
+            "  " + "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        )
+        self.line("\n".join(lines))  # masked and written once, not per row
 
     @contextmanager
     def progress(self) -> Iterator[ProgressCallback | None]:
