@@ -167,13 +167,13 @@ async def status(
     s = settings or make_settings(
         database_url,
         migrations_dir=migrations_dir,
-        seeds_dir=seeds_dir if seeds_dir is not None else "/nonexistent/trenova-db-seeds",
+        seeds_dir=seeds_dir,
         schema=schema,
         environment=environment,
     )
     from .maintenance import run_full_status
 
-    return await run_full_status(s)
+    return await run_full_status(s, include_seeds=seeds_dir is not None or settings is not None)
 
 
 async def seed(

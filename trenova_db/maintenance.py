@@ -14,11 +14,11 @@ from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
 __all__ = ["run_full_status", "run_reset", "run_setup"]
 
 
-async def run_full_status(settings: Settings) -> StatusReport:
+async def run_full_status(settings: Settings, *, include_seeds: bool = True) -> StatusReport:
     """Migrations and, when a seeds folder exists, the seeds of this environment."""
     async with session(settings, "status") as conn:
         report = await run_status(settings, conn=conn)
-        if settings.seeds_dir.is_dir():
+        if include_seeds and settings.seeds_dir.is_dir():
             from .seeding.inventory import seed_status
 
             report.seeds, problems = await seed_status(conn, settings)

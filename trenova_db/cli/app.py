@@ -42,11 +42,6 @@ app = App(
 embedded_app = App(name="embedded", help="Manage the zero-setup embedded PostgreSQL server.")
 app.command(embedded_app)
 
-_settings = settings_for
-_out = output_for
-_call = call
-
-
 # -- migrations ----------------------------------------------------------------
 
 
@@ -104,7 +99,7 @@ def rollback(
                 progress=progress,
             )
 
-    return _call(common, work, verbose=verbose)
+    return call(common, work, verbose=verbose)
 
 
 @app.command
@@ -124,8 +119,8 @@ def create(
     """Create the next numbered migration (up and down files); never overwrites."""
     from ..scaffold import create_migration
 
-    out = _out(common)
-    created = create_migration(_settings(common).migrations_dir, name, tx=tx)
+    out = output_for(common)
+    created = create_migration(settings_for(common).migrations_dir, name, tx=tx)
     if out.json:
         out.emit(created)
     else:
@@ -161,7 +156,7 @@ def repair(
     async def work(s: Settings, out: Output) -> Any:
         return await run_repair(s, version=version, mark=mark, forget_missing=forget_missing)
 
-    return _call(common, work)
+    return call(common, work)
 
 
 # -- seeds ---------------------------------------------------------------------
@@ -190,7 +185,7 @@ def seed(
                 progress=progress,
             )
 
-    return _call(common, work, verbose=verbose)
+    return call(common, work, verbose=verbose)
 
 
 @app.command(name="create-seed")
@@ -207,8 +202,8 @@ def create_seed(
 
     if dev and test:
         raise ConfigurationError("pass either --dev or --test, not both")
-    out = _out(common)
-    seeds_dir = _settings(common).seeds_dir
+    out = output_for(common)
+    seeds_dir = settings_for(common).seeds_dir
     path = create_seed_file(seeds_dir, name, "development" if dev else "test" if test else "base")
     sync = sync_registry(seeds_dir)
     if out.json:
@@ -224,8 +219,8 @@ def seed_sync(*, common: Common | None = None) -> int:
     """Regenerate seeds/registry.json from the seed files."""
     from ..seeding.registry import sync_registry
 
-    out = _out(common)
-    sync = sync_registry(_settings(common).seeds_dir)
+    out = output_for(common)
+    sync = sync_registry(settings_for(common).seeds_dir)
     if out.json:
         out.emit(sync)
     else:
@@ -246,7 +241,7 @@ def seed_check(*, common: Common | None = None) -> int:
     async def work(s: Settings, out: Output) -> Any:
         return await run_seed_check(s)
 
-    return _call(common, work)
+    return call(common, work)
 
 
 @app.command(name="seed-clean")
@@ -264,7 +259,7 @@ def seed_clean(
             raise out.refuse_unconfirmed("seed-clean")
         return await run_seed_clean(s, force=force, confirmed=confirmed)
 
-    return _call(common, work)
+    return call(common, work)
 
 
 @app.command(name="seed-rollback")
@@ -284,7 +279,7 @@ def seed_rollback(
             confirmed = out.confirm(f"Roll back seed {name} in {s.environment.value}?", force=False)
         return await run_seed_rollback(s, name, force=force, confirmed=confirmed)
 
-    return _call(common, work)
+    return call(common, work)
 
 
 @app.command(name="seed-watch")
@@ -296,8 +291,8 @@ def seed_watch(
     """Regenerate the registry whenever a seed file is added, changed or removed."""
     from .watch import watch_seeds
 
-    out = _out(common)
-    return watch_seeds(_settings(common).seeds_dir, out, debounce_ms=debounce)
+    out = output_for(common)
+    return watch_seeds(settings_for(common).seeds_dir, out, debounce_ms=debounce)
 
 
 # -- maintenance ---------------------------------------------------------------
@@ -317,7 +312,7 @@ def setup(
         with out.progress() as progress:
             return await run_setup(s, verbose=verbose, parallel=parallel, progress=progress)
 
-    return _call(common, work, verbose=verbose)
+    return call(common, work, verbose=verbose)
 
 
 @app.command
@@ -345,7 +340,7 @@ def reset(
                 s, seed=seed, force=force, confirmed=confirmed, progress=progress
             )
 
-    return _call(common, work)
+    return call(common, work)
 
 
 # -- embedded server -----------------------------------------------------------
@@ -354,8 +349,8 @@ def reset(
 def _embedded(action: str, common: Common | None) -> int:
     from .. import embedded
 
-    out = _out(common)
-    root = _settings(common).project_root
+    out = output_for(common)
+    root = settings_for(common).project_root
     fn = {"start": embedded.start, "stop": embedded.stop, "status": embedded.status}[action]
     result = fn(root)
     if out.json:

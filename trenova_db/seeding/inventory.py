@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
 from ..audit import Audit, actor
 from ..bookkeeping import ensure_bookkeeping, quote_ident
 from ..config import Settings
@@ -83,9 +85,7 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
             f"SELECT name, version, environment, applied_at FROM {s}.seed_history "
             "WHERE status <> 'Orphaned' ORDER BY name, version, environment"
         )
-    except Exception as exc:
-        if type(exc).__name__ not in ("UndefinedTableError", "InvalidSchemaNameError"):
-            raise
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         rows = []
     items = [
         SeedItem(

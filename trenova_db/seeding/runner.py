@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import asyncpg
 import msgspec
 
 from ..audit import Audit, actor, host
@@ -149,10 +150,8 @@ async def read_seed_history(conn: Any, schema: str, environment: Environment) ->
             f"FROM {s}.seed_history WHERE environment = $1 ORDER BY applied_at",
             environment.value,
         )
-    except Exception as exc:
-        if type(exc).__name__ in ("UndefinedTableError", "InvalidSchemaNameError"):
-            return []
-        raise
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return []  # nothing seeded yet: the tables come with the first run
     return [_History(*r) for r in rows]
 
 
@@ -178,8 +177,29 @@ class _Run:
         self.items: dict[str, SeedItem] = {}
         self.failed: list[SeedFailed] = []
 
+    async def _record(
+        self,
+        conn: Any,
+        entry: RegistryEntry,
+        status: str,
+        notes: str | None,
+        error: str | None,
+        details: dict[str, Any],
+    ) -> None:
+        await conn.execute(
+            self.upsert,
+            entry.name,
+            entry.version,
+            self.settings.environment.value,
+            entry.checksum,
+            actor(),
+            status,
+            notes,
+            error,
+            _encode(details).decode(),
+        )
+
     async def execute(self, conn: Any, entry: RegistryEntry, seed: BaseSeed) -> None:
-        env = self.settings.environment.value
         started = time.perf_counter()
         ctx = SeedContext(conn, self.settings.environment, seed_name=entry.name)
         details: dict[str, Any] = {"host": host(), "path": entry.path}
@@ -188,35 +208,13 @@ class _Run:
                 await seed.run(ctx)
                 details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
                 details["rows"] = dict(ctx.rows)
-                await conn.execute(
-                    self.upsert,
-                    entry.name,
-                    entry.version,
-                    env,
-                    entry.checksum,
-                    actor(),
-                    "Active",
-                    None,
-                    None,
-                    _encode(details).decode(),
-                )
+                await self._record(conn, entry, "Active", None, None, details)
         except Exception as exc:  # a seed may raise anything; record it, never lose it
             error = f"{type(exc).__name__}: {exc}"
             details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             details["traceback"] = traceback.format_exc(limit=8)
-            try:
-                await conn.execute(
-                    self.upsert,
-                    entry.name,
-                    entry.version,
-                    env,
-                    entry.checksum,
-                    actor(),
-                    "Inactive",
-                    "failed; rolled back",
-                    error,
-                    _encode(details).decode(),
-                )
+            try:  # in its own transaction: the seed's was rolled back
+                await self._record(conn, entry, "Inactive", "failed; rolled back", error, details)
             except Exception:  # the connection itself may be gone
                 pass
             self.items[entry.name] = SeedItem(
