@@ -505,3 +505,17 @@ def test_a_failure_inside_a_group_keeps_the_migrations_before_it(
     assert tables(trenova_database) >= {"t1", "t5"}
     assert "t6" not in tables(trenova_database)
     assert "t7" not in tables(trenova_database)
+
+
+def test_durations_are_per_migration_inside_a_group(
+    trenova_database: str, migrations: Make
+) -> None:
+    files: dict[str, str | bytes] = {
+        f"{v:06d}_t{v}.tx.up.sql": f"CREATE TABLE t{v} (id int);\n" for v in range(1, 6)
+    }
+    files["000002_t2.tx.up.sql"] = "SELECT pg_sleep(0.3);\n"
+    folder = migrations(files)
+    report = run(lambda: migrate(trenova_database, migrations_dir=folder))
+    took = {m.version: m.duration_ms for m in report.applied}
+    assert (took[2] or 0) >= 300
+    assert all((took[v] or 0) < 250 for v in (1, 3, 4, 5)), took

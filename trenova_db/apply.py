@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Applier"]
 
-_DURATION = "(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer"
+# now() is the time the *message* arrived, shared by every transaction of a
+# group: each migration stamps its own start instead.
+_STAMP = "SELECT set_config('trenova_db.started', clock_timestamp()::text, true);\n"
+_DURATION = (
+    "(extract(epoch FROM clock_timestamp() - "
+    "current_setting('trenova_db.started')::timestamptz) * 1000)::integer"
+)
 
 
 class Applier:
@@ -93,7 +99,7 @@ class Applier:
         # only lose whole migrations together with their rows (WAL is ordered),
         # and the run's last commit is durable, flushing all that came before.
         relax = "" if durable else "SET LOCAL synchronous_commit TO OFF;\n"
-        prefix = f"BEGIN;\n{relax}"
+        prefix = f"BEGIN;\n{relax}{_STAMP}"
         script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;"
         started = time.perf_counter()
         try:
@@ -124,7 +130,9 @@ class Applier:
             relax = (
                 "" if durable and i == len(group) - 1 else "SET LOCAL synchronous_commit TO OFF;\n"
             )
-            blocks.append(f"BEGIN;\n{relax}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n")
+            blocks.append(
+                f"BEGIN;\n{relax}{_STAMP}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n"
+            )
         try:
             await self.conn.execute("".join(blocks))
             return group
