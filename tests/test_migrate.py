@@ -519,3 +519,69 @@ def test_durations_are_per_migration_inside_a_group(
     took = {m.version: m.duration_ms for m in report.applied}
     assert (took[2] or 0) >= 300
     assert all((took[v] or 0) < 250 for v in (1, 3, 4, 5)), took
+
+
+def test_bookkeeping_can_live_in_its_own_schema_with_its_own_lock(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(BASIC)
+    run(lambda: migrate(trenova_database, migrations_dir=folder, schema="ops"))
+    rows = query(
+        trenova_database,
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_name IN ('schema_migrations', 'trenova_db_versions') ORDER BY 2",
+    )
+    assert [tuple(r) for r in rows] == [
+        ("ops", "schema_migrations"),
+        ("ops", "trenova_db_versions"),
+    ]
+    assert query(trenova_database, "SELECT version FROM ops.trenova_db_versions") == [(1,)]
+    assert "users" in tables(trenova_database)
+    again = run(lambda: migrate(trenova_database, migrations_dir=folder, schema="ops"))
+    assert again.applied == []
+
+
+def test_repair_marks_a_dirty_migration_applied_after_a_manual_fix(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {
+            "000001_t.tx.up.sql": "CREATE TABLE t (id int);\n",
+            "000002_two.up.sql": "CREATE TABLE u (id int);\nCREATE TABLE t (id int);\n",
+        }
+    )
+    with pytest.raises(MigrationFailed):
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
+    with pytest.raises(HistoryMismatch, match="version 2 \\(two\\) is dirty"):
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
+    report = run(lambda: repair(trenova_database, migrations_dir=folder, version=2, mark="applied"))
+    assert report.actions == ["version 2 (two): marked applied"]
+    assert history(trenova_database)[-1][:3] == (2, "notx", False)
+    assert run(lambda: migrate(trenova_database, migrations_dir=folder)).applied == []
+    audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id")
+    assert [tuple(r) for r in audit] == [
+        ("migrate", "failed"),
+        ("migrate", "refused"),
+        ("repair", "success"),
+        ("migrate", "noop"),
+    ]
+
+
+def test_a_failing_notx_rollback_leaves_the_row_dirty_with_the_reason(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {
+            "000001_idx.up.sql": (
+                "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n"
+            ),
+            "000001_idx.down.sql": "DROP INDEX CONCURRENTLY t_i;\nDROP INDEX CONCURRENTLY nope;\n",
+        }
+    )
+    run(lambda: migrate(trenova_database, migrations_dir=folder))
+    with pytest.raises(MigrationFailed) as info:
+        run(lambda: rollback(trenova_database, migrations_dir=folder))
+    assert "statement 2 of 2" in info.value.message
+    (dirty, error) = query(trenova_database, "SELECT dirty, error FROM schema_migrations")[0]
+    assert dirty is True
+    assert "nope" in error

@@ -13,9 +13,20 @@ import msgspec
 
 from .bookkeeping import quote_ident, quote_literal
 
-__all__ = ["Audit", "actor", "host"]
+__all__ = ["Audit", "actor", "host", "outcome_of"]
 
 _encode = msgspec.json.Encoder().encode
+
+
+def outcome_of(exc: BaseException) -> str:
+    """The audit outcome for a run that raised: refused runs touched nothing."""
+    from .errors import LockTimeout, Refused, ValidationError
+
+    if isinstance(exc, ValidationError | Refused):
+        return "refused"
+    if isinstance(exc, LockTimeout):
+        return "lock-timeout"
+    return "failed"
 
 
 @cache

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from . import bookkeeping
 from .apply import Applier
-from .audit import Audit, actor, audit_values, host
+from .audit import Audit, actor, audit_values, host, outcome_of
 from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
 from .connection import connect
@@ -180,7 +180,8 @@ async def run_migrate(
                     progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
         except TrenovaDBError as exc:
             await audit.finish(
-                "failed", {"error": str(exc), "applied": [m.version for m in report.applied]}
+                outcome_of(exc),
+                {"error": str(exc), "applied": [m.version for m in report.applied]},
             )
             raise
         report.duration_ms = (time.perf_counter() - started) * 1000
@@ -304,7 +305,7 @@ async def run_rollback(
                     report.rolled_back.append(item)
             except TrenovaDBError as exc:
                 await audit.finish(
-                    "failed",
+                    outcome_of(exc),
                     {"error": str(exc), "rolled_back": [m.version for m in report.rolled_back]},
                 )
                 raise
