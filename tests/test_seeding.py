@@ -433,3 +433,37 @@ def test_setup_migrates_then_seeds_and_audits_every_run(trenova_database: str, c
         ("seed", "noop"),
         ("setup", "success"),
     ]
+
+
+def test_a_random_admin_password_is_printed_once_and_must_be_changed(
+    trenova_migrated_database: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRENOVA_ADMIN_PASSWORD", raising=False)
+    a = args(trenova_migrated_database, SQL, SEEDS, "--env", "prod")
+    first = cli("seed", *a)
+    assert first.code == 0
+    printed = [line for line in first.err.splitlines() if "created admin user" in line]
+    assert len(printed) == 1
+    password = printed[0].split(" with password ")[1].split(" ")[0]
+    (pw_hash, must_change) = query(
+        trenova_migrated_database,
+        "SELECT password_hash, must_change_password FROM users WHERE username = 'admin'",
+    )[0]
+    assert verify_password(password, pw_hash)
+    assert must_change is True
+    again = cli("seed", "--force", *a)
+    assert again.code == 0
+    assert "created admin user" not in again.err
+    assert query(trenova_migrated_database, "SELECT password_hash FROM users")[0][0] == pw_hash
+
+
+def test_ignored_files_are_listed_not_run(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    (sql / "README.md").write_text("# notes")
+    (sql / "fixup.sql").write_text("DROP TABLE items;")
+    result = cli("migrate", *args(trenova_database, sql, seeds))
+    assert result.code == 0
+    assert "ignored (not migrations): README.md, fixup.sql" in result.out
+    assert query(trenova_database, "SELECT count(*) FROM items") == [(0,)]

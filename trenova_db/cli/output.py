@@ -167,8 +167,8 @@ def _when(item: MigrationItem | SeedItem) -> str:
 
 
 def _migrate(out: Output, r: MigrateReport) -> None:
-    for name in r.ignored_files if out.verbose else ():
-        out.line(f"ignored (not a migration): {name}")
+    if r.ignored_files:
+        out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
     if r.dry_run:
         if not r.applied:
             out.line(f"dry run: nothing to apply ({r.already_applied} applied)")
@@ -265,6 +265,8 @@ def _status(out: Output, r: StatusReport) -> None:
         for s in r.seeds:
             counts[s.state] = counts.get(s.state, 0) + 1
         out.line("seeds: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    if r.ignored_files:
+        out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
     for p in r.problems:
         out.line(f"  ! {p}")
 
