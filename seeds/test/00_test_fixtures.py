@@ -3,6 +3,9 @@
 from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
+SUSPENDED_EMAIL = "suspended@trenova.dev"
+INACTIVE_SCAC = "DRMT"
+
 
 class TestFixturesSeed(BaseSeed):
     name = "TestFixtures"
@@ -13,20 +16,31 @@ class TestFixturesSeed(BaseSeed):
 
     async def run(self, ctx: SeedContext) -> None:
         org = await ctx.create_organization(
-            name="Dormant Haulers", scac_code="DRMT", state="OH", city="Columbus",
+            name="Dormant Haulers",
+            scac_code=INACTIVE_SCAC,
+            state="OH",
+            city="Columbus",
+            postal_code="43215",
+            timezone="America/New_York",
             status="Inactive",
-        )  # fmt: skip
+        )
         await ctx.create_user(
             username="suspended",
-            email="suspended@trenova.dev",
+            email=SUSPENDED_EMAIL,
             name="Sam Suspended",
             password="password123!",
             organization_id=org["id"],
             status="Suspended",
+            timezone="America/New_York",
         )
 
     async def rollback(self, ctx: SeedContext) -> None:
-        users = await ctx.conn.execute("DELETE FROM users WHERE email = 'suspended@trenova.dev'")
-        orgs = await ctx.conn.execute("DELETE FROM organizations WHERE scac_code = 'DRMT'")
+        users = await ctx.conn.execute("DELETE FROM users WHERE lower(email) = $1", SUSPENDED_EMAIL)
         ctx.count("users", int(users.split()[-1]))
+        bu = await ctx.get_default_business_unit()
+        orgs = await ctx.conn.execute(
+            "DELETE FROM organizations WHERE business_unit_id = $1 AND scac_code = $2",
+            bu["id"],
+            INACTIVE_SCAC,
+        )
         ctx.count("organizations", int(orgs.split()[-1]))
