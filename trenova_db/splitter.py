@@ -1,12 +1,16 @@
-"""Splitting a SQL file into statements, the way PostgreSQL's lexer sees them.
+"""Splitting a SQL file into statements the way PostgreSQL's lexer sees them.
 
 Non-transactional migrations run statement by statement (``CREATE INDEX
-CONCURRENTLY`` refuses a multi-statement message), so every ``;`` inside a
+CONCURRENTLY`` refuses a multi-statement message), and a server error position
+has to be mapped back to a line and column of the file. So every ``;`` inside a
 string, ``E''`` string, dollar quote, quoted identifier, nested block comment
-or ``BEGIN ATOMIC ... END`` body must be left alone. Hand-written (a single
-pass over the text, jumping with ``str.find`` and one compiled regex) because
-a full parser dependency would tie us to one server version's grammar for what
-is a lexing problem.
+or ``BEGIN ATOMIC ... END`` body must be left alone.
+
+Hand-written rather than a parser dependency: this is a lexing problem, not a
+grammar one, and a parser would tie us to one server version's grammar and
+cost far more. One pass, jumping between the few characters that matter with
+compiled regexes and ``str.find``; nothing is built character by character.
+Lexing assumes ``standard_conforming_strings = on`` (the default since 9.1).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ __all__ = ["SplitError", "Statement", "is_transaction_control", "line_col", "spl
 
 
 class Statement(msgspec.Struct, frozen=True):
+    """One statement: ``source[start:start + len(text)] == text``, without its ``;``."""
+
     text: str
     start: int
     line: int
@@ -26,169 +32,214 @@ class Statement(msgspec.Struct, frozen=True):
 
 
 class SplitError(ValueError):
-    """The SQL ends inside a string, identifier, dollar quote or comment."""
+    """The SQL ends inside a string, quoted identifier, dollar quote or block comment."""
 
 
-# The interesting characters: everything else is skipped in bulk.
-_SPECIAL = re.compile(r"""[;'"$/\-A-Za-z_]""")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
-_TX_CONTROL = re.compile(
-    r"^(begin(?!\s+atomic\b)|start\s+transaction|commit|end|rollback(?!\s+to\b)|abort|"
-    r"prepare\s+transaction)\b",
-    re.IGNORECASE,
-)
+# PostgreSQL's identifier characters; every non-ASCII character counts, as
+# each byte of its UTF-8 encoding is >= 0x80.
+_IDENT = "0-9A-Za-z_$\x80-\U0010ffff"
+# Server whitespace (scan.l): str.isspace() would also eat U+00A0 and the
+# like, which the server treats as identifier characters.
+_SPACE = " \t\n\r\f\v"
+
+# The characters that can change the lexer's state, as one character class:
+# re's fastest scan. The rest (``--`` vs ``-``, an ``E`` before a quote) is
+# decided in Python at each hit.
+_SPECIAL = re.compile(r"""[;'"$\-/]""")
+# BEGIN is looked for by a second, lazily advanced scan; the lookbehind sits
+# after the first letter so re can still skip ahead by that letter.
+_BEGIN = re.compile(rf"[bB](?<![{_IDENT}][bB])[eE][gG][iI][nN](?![{_IDENT}])")
+# Inside a (rare, short) BEGIN ATOMIC body CASE and END matter as well.
+_IN_ATOMIC = re.compile(rf"""[;'"$\-/]|(?<![{_IDENT}])(?:case|end)(?![{_IDENT}])""", re.I)
+_ATOMIC = re.compile(rf"atomic(?![{_IDENT}])", re.IGNORECASE)
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][0-9A-Za-z_\x80-\U0010ffff]*)?\$")
+_E_STRING_STOP = re.compile(r"['\\]")
+_BLOCK_STOP = re.compile(r"/\*|\*/")
+_BLANKS = re.compile(rf"(?:[{_SPACE}]+|--[^\n]*)*")
+_WORD = re.compile(r"[A-Za-z_][0-9A-Za-z_$]*")
 
 
 def line_col(sql: str, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of a 0-based character offset."""
+    """1-based (line, column) of a 0-based character offset (clamped to the text)."""
     offset = max(0, min(offset, len(sql)))
-    line = sql.count("\n", 0, offset) + 1
-    column = offset - (sql.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+    line_start = sql.rfind("\n", 0, offset) + 1
+    return sql.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _skip_ws_and_comments(sql: str, i: int) -> int:
-    n = len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch.isspace():
-            i += 1
-        elif sql.startswith("--", i):
-            nl = sql.find("\n", i)
-            i = n if nl < 0 else nl + 1
-        elif sql.startswith("/*", i):
-            i = _end_of_block_comment(sql, i)
-        else:
-            break
-    return i
+def _unterminated(sql: str, what: str, at: int) -> SplitError:
+    line, column = line_col(sql, at)
+    return SplitError(f"unterminated {what} starting at line {line}, column {column}")
+
+
+def _skip_blanks(sql: str, i: int) -> int:
+    """Index of the first character at or after ``i`` that is not whitespace or a comment."""
+    while True:
+        blanks = _BLANKS.match(sql, i)
+        assert blanks is not None  # the pattern matches the empty string
+        i = blanks.end()
+        if not sql.startswith("/*", i):
+            return i
+        i = _end_of_block_comment(sql, i)
 
 
 def _end_of_block_comment(sql: str, i: int) -> int:
+    # Block comments nest in PostgreSQL, unlike in the SQL standard.
     depth = 0
     j = i
-    n = len(sql)
-    while j < n:
-        if sql.startswith("/*", j):
-            depth += 1
-            j += 2
-        elif sql.startswith("*/", j):
-            depth -= 1
-            j += 2
-            if depth == 0:
-                return j
-        else:
-            nxt_open = sql.find("/*", j)
-            nxt_close = sql.find("*/", j)
-            if nxt_close < 0:
-                break
-            j = nxt_close if nxt_open < 0 or nxt_close < nxt_open else nxt_open
-    line, col = line_col(sql, i)
-    raise SplitError(f"unterminated block comment starting at line {line}, column {col}")
+    while (m := _BLOCK_STOP.search(sql, j)) is not None:
+        j = m.end()
+        depth += 1 if m.group() == "/*" else -1
+        if depth == 0:
+            return j
+    raise _unterminated(sql, "block comment", i)
 
 
-def _end_of_quoted(sql: str, i: int, quote: str, *, backslash: bool, what: str) -> int:
-    """Index just past the closing quote of the literal starting at ``i``."""
+def _end_of_quoted(sql: str, i: int, quote: str, what: str) -> int:
+    """Index just past the literal opened at ``i``; a doubled quote is an escaped one."""
     j = i + 1
-    n = len(sql)
     while True:
         k = sql.find(quote, j)
-        if backslash:
-            b = sql.find("\\", j)
-            if 0 <= b < (k if k >= 0 else n):
-                j = b + 2
-                continue
         if k < 0:
-            line, col = line_col(sql, i)
-            raise SplitError(f"unterminated {what} starting at line {line}, column {col}")
-        if k + 1 < n and sql[k + 1] == quote:  # doubled quote: an escaped quote
+            raise _unterminated(sql, what, i)
+        if not sql.startswith(quote, k + 1):
+            return k + 1
+        j = k + 2
+
+
+def _end_of_e_string(sql: str, i: int) -> int:
+    # In E'...' a backslash escapes the next character, quotes included.
+    j = i + 2
+    while (m := _E_STRING_STOP.search(sql, j)) is not None:
+        k = m.start()
+        if sql[k] == "\\" or sql.startswith("'", k + 1):  # \x or '' : an escaped character
             j = k + 2
-            continue
-        return k + 1
+        else:
+            return k + 1
+    raise _unterminated(sql, "string", i)
+
+
+def _is_ident(ch: str) -> bool:
+    return ch >= "\x80" or ch.isalnum() or ch in "_$"
 
 
 def split_statements(sql: str) -> list[Statement]:
+    """Split on top-level ``;``; statements of only whitespace and comments are dropped."""
     statements: list[Statement] = []
     n = len(sql)
-    start = 0  # start of the current statement (before leading whitespace/comments)
-    i = 0
-    atomic_depth = 0  # inside BEGIN ATOMIC bodies; CASE ... END nests inside them
-    case_depth = 0
-    prev_word = ""
+    chunk = 0  # where the current statement's raw text (with leading blanks) begins
+    pos = 0
+    dollar_end = -1  # end of the last dollar quote: its closing ``$`` is not part of a word
+    # 0 outside BEGIN ATOMIC bodies; inside, 1 + the number of open CASEs.
+    depth = 0
+    # Line bookkeeping advances with the statements, so positions stay linear overall.
+    seen = line_start = 0
+    line = 1
 
-    def flush(end: int) -> None:
-        first = _skip_ws_and_comments(sql, start)
-        text = sql[first:end].rstrip()
-        if first < end and text:
-            line, col = line_col(sql, first)
-            statements.append(Statement(text=text, start=first, line=line, column=col))
+    def emit(end: int) -> None:
+        nonlocal seen, line_start, line
+        first = _skip_blanks(sql, chunk)
+        if first >= end:
+            return
+        text = sql[first:end].rstrip(_SPACE)
+        line += sql.count("\n", seen, first)
+        nl = sql.rfind("\n", seen, first)
+        if nl >= 0:
+            line_start = nl + 1
+        seen = first
+        statements.append(Statement(text, first, line, first - line_start + 1))
 
+    next_begin = -1  # position of the next BEGIN candidate, or n if none; stale when < pos
     while True:
-        m = _SPECIAL.search(sql, i)
+        m = (_IN_ATOMIC if depth else _SPECIAL).search(sql, pos)
+        i = n if m is None else m.start()
+        if not depth:
+            if next_begin < pos:
+                b = _BEGIN.search(sql, pos)
+                next_begin = n if b is None else b.start()
+            if next_begin < i:  # BEGIN in plain code: only BEGIN ATOMIC changes anything
+                pos = _skip_blanks(sql, next_begin + 5)
+                atomic = _ATOMIC.match(sql, pos)
+                if atomic is not None:
+                    depth, pos = 1, atomic.end()
+                continue
         if m is None:
             break
-        i = m.start()
         ch = sql[i]
         if ch == ";":
-            if atomic_depth == 0:
-                flush(i)
-                start = i + 1
-            i += 1
-            prev_word = ""
+            if not depth:
+                emit(i)
+                chunk = i + 1
+            pos = i + 1
         elif ch == "'":
-            i = _end_of_quoted(sql, i, "'", backslash=False, what="string")
+            e = i - 1  # E'...' unless the E ends a longer word (then it is a plain '...')
+            if e >= 0 and sql[e] in "eE" and (e in (0, dollar_end) or not _is_ident(sql[e - 1])):
+                pos = _end_of_e_string(sql, e)
+            else:
+                pos = _end_of_quoted(sql, i, "'", "string")
         elif ch == '"':
-            i = _end_of_quoted(sql, i, '"', backslash=False, what="quoted identifier")
+            pos = _end_of_quoted(sql, i, '"', "quoted identifier")
         elif ch == "-":
             if sql.startswith("--", i):
                 nl = sql.find("\n", i)
-                i = n if nl < 0 else nl + 1
+                pos = n if nl < 0 else nl + 1
             else:
-                i += 1
+                pos = i + 1
         elif ch == "/":
-            i = _end_of_block_comment(sql, i) if sql.startswith("/*", i) else i + 1
+            pos = _end_of_block_comment(sql, i) if sql.startswith("/*", i) else i + 1
         elif ch == "$":
-            tag = _DOLLAR_TAG.match(sql, i)
-            if tag is None:
-                i += 1  # $1 parameter or a lone dollar
+            tag = None
+            if i in (0, dollar_end) or not _is_ident(sql[i - 1]):
+                tag = _DOLLAR_TAG.match(sql, i)
+            if tag is None:  # $1, a lone $, or the $ inside an identifier like a$b$
+                pos = i + 1
                 continue
-            delimiter = tag.group(0)
+            delimiter = tag.group()
             close = sql.find(delimiter, tag.end())
             if close < 0:
-                line, col = line_col(sql, i)
-                raise SplitError(
-                    f"unterminated dollar-quoted string {delimiter} starting at line {line}, "
-                    f"column {col}"
-                )
-            i = close + len(delimiter)
-        else:  # a word: keywords matter only for BEGIN ATOMIC bodies
-            w = _WORD.match(sql, i)
-            assert w is not None
-            word = w.group(0)
-            end = w.end()
-            # E'...' (backslash escapes), U&'...', B'..', X'..' prefixes.
-            if end < n and sql[end] == "'" and word.lower() in ("e", "b", "x", "n"):
-                i = _end_of_quoted(sql, end, "'", backslash=word.lower() == "e", what="string")
-                prev_word = ""
-                continue
-            lower = word.lower()
-            if lower == "atomic" and prev_word == "begin":
-                atomic_depth += 1
-            elif atomic_depth:
-                if lower == "case":
-                    case_depth += 1
-                elif lower == "end":
-                    if case_depth:
-                        case_depth -= 1
-                    else:
-                        atomic_depth -= 1
-            prev_word = lower
-            i = end
-    flush(n)
+                raise _unterminated(sql, f"dollar-quoted string {delimiter}", i)
+            pos = dollar_end = close + len(delimiter)
+        else:  # CASE or END inside a BEGIN ATOMIC body
+            pos = m.end()
+            # END closes the innermost CASE, or else the body itself.
+            depth += 1 if ch in "cC" else -1
+    emit(n)
     return statements
 
 
+def _leading_words(text: str, count: int) -> list[str]:
+    words: list[str] = []
+    i = 0
+    while len(words) < count:
+        try:
+            i = _skip_blanks(text, i)
+        except SplitError:  # an unterminated comment: nothing more to read
+            break
+        m = _WORD.match(text, i)
+        if m is None:
+            break
+        words.append(m.group().lower())
+        i = m.end()
+    return words
+
+
 def is_transaction_control(text: str) -> bool:
-    """Would this statement end or restart a wrapping transaction?"""
-    body = text[_skip_ws_and_comments(text, 0) :]
-    return _TX_CONTROL.match(body) is not None
+    """Would this statement end, restart or escape a wrapping transaction?
+
+    SAVEPOINT, RELEASE and ROLLBACK TO are fine inside one; so is a
+    ``BEGIN ATOMIC`` function body.
+    """
+    words = _leading_words(text, 4)
+    if not words:
+        return False
+    first, rest = words[0], words[1:]
+    if first == "begin":
+        return rest[:1] != ["atomic"]
+    if first in ("commit", "end", "abort"):
+        return True
+    if first == "rollback":
+        if rest[:1] in (["work"], ["transaction"]):
+            rest = rest[1:]
+        return rest[:1] != ["to"]
+    if first in ("start", "prepare"):
+        return rest[:1] == ["transaction"]
+    return False
