@@ -122,7 +122,7 @@ def test_other_files_are_ignored_and_listed(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_a_discovery_error(tmp_path: Path) -> None:
-    with pytest.raises(DiscoveryError, match="does not exist"):
+    with pytest.raises(ConfigurationError, match="does not exist"):
         discover_migrations(tmp_path / "nope")
 
 

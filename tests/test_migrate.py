@@ -129,7 +129,7 @@ def test_notx_failure_at_second_statement_leaves_a_precise_dirty_row(
     blocked = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
     assert blocked.code == 4
     assert "version 2 (idx) is dirty" in blocked.err
-    assert "after 1 statement" in blocked.err
+    assert "statement 2 of 3" in blocked.err
 
     (folder / "000002_idx.up.sql").write_text(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_id_idx ON t (id);\n"

@@ -194,7 +194,8 @@ def test_a_raising_seed_leaves_no_data_an_inactive_row_and_exit_1(
     result = cli("seed", *a)
     assert result.code == 1
     assert (
-        "seed Bad (base/01_bad.py) failed: RuntimeError: boom: supplier feed missing" in result.err
+        "seed Bad (base/01_bad.py:14) failed: RuntimeError: boom: supplier feed missing"
+        in result.err
     )
     assert query(trenova_database, "SELECT name FROM items") == [("good",)]
     rows = query(

@@ -286,7 +286,8 @@ def _failure(
     else:
         where = ""
     sqlstate = getattr(exc, "sqlstate", None) or "?"
-    text = f"{path.name}: {where + ': ' if where else ''}{exc} (SQLSTATE {sqlstate})"
+    action = "rollback failed: " if down else ""
+    text = f"{action}{path.name}: {where + ': ' if where else ''}{exc} (SQLSTATE {sqlstate})"
     detail = getattr(exc, "detail", None)
     if detail:
         text += f"\n  detail: {detail}"

@@ -87,7 +87,15 @@ def parse_duration(value: str | float | int, *, name: str = "duration") -> float
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds < 0:
         raise ConfigurationError(f"invalid {name} {value!r}: must not be negative")
+    if seconds > _MAX_SECONDS:
+        raise ConfigurationError(
+            f"invalid {name} {value!r}: at most {_MAX_SECONDS} s (PostgreSQL's limit, ~24 days)"
+        )
     return seconds
+
+
+# PostgreSQL timeouts are int milliseconds.
+_MAX_SECONDS = 2_147_483
 
 
 def mask_dsn(dsn: str) -> str:
@@ -98,8 +106,12 @@ def mask_dsn(dsn: str) -> str:
     try:
         parts = urlsplit(dsn)
     except ValueError:
-        return _mask_kv(dsn)
-    if not parts.scheme or "@" not in parts.netloc:
+        parts = None
+    if parts is None or not parts.scheme:
+        # key=value DSNs are masked; anything else may be a password pasted in
+        # the wrong place, so it is not shown at all.
+        return _mask_kv(dsn) if "=" in dsn else "(unparseable database URL, not shown)"
+    if "@" not in parts.netloc:
         return _mask_kv(dsn)
     userinfo, _, hostinfo = parts.netloc.rpartition("@")
     if ":" in userinfo:

@@ -19,9 +19,15 @@ from typing import Any
 import asyncpg
 
 from .config import dsn_password, mask_dsn, mask_secrets
-from .errors import ConfigurationError, DatabaseUnavailable
+from .errors import (
+    ConfigurationError,
+    DatabaseUnavailable,
+    LockTimeout,
+    QueryFailed,
+    TrenovaDBError,
+)
 
-__all__ = ["connect", "session_settings"]
+__all__ = ["connect", "session_settings", "translate_query_error"]
 
 log = logging.getLogger("trenova_db")
 
@@ -138,3 +144,28 @@ def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Ex
             "or raise --connect-timeout while the server starts",
         )
     return exc
+
+
+def translate_query_error(exc: BaseException) -> TrenovaDBError:
+    """A server error outside a migration's own SQL, as one of ours."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate == "55P03":  # lock_not_available: lock_timeout expired
+        return LockTimeout(
+            f"a table lock was not granted within lock_timeout: {exc}",
+            hint="another session holds a lock on trenova-db's tables: retry, or raise "
+            "--lock-timeout",
+        )
+    if sqlstate == "57014":  # query_canceled: statement_timeout
+        return QueryFailed(
+            f"a query was cancelled: {exc}",
+            hint="raise --statement-timeout (or TRENOVA_STATEMENT_TIMEOUT)",
+        )
+    if isinstance(exc, OSError | asyncpg.InterfaceError):
+        return DatabaseUnavailable(
+            f"lost the connection to the database: {exc}",
+            hint="check the server, then run the command again",
+        )
+    return QueryFailed(
+        f"database error: {exc} (SQLSTATE {sqlstate or '?'})",
+        hint="check the database user's privileges and the server log",
+    )

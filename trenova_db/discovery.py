@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-from .errors import DiscoveryError
+from .errors import ConfigurationError, DiscoveryError
 
 __all__ = [
     "MIGRATION_NAME",
@@ -140,8 +140,9 @@ def discover_migrations(directory: Path) -> MigrationSet:
     sorted by version plus the names of files that are not migrations.
     """
     if not directory.is_dir():
-        raise DiscoveryError(
-            f"migrations directory {directory} does not exist",
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigurationError(
+            f"migrations directory {directory} {what}",
             hint="pass --migrations-dir, or create it with `trenova-db create NAME`",
         )
     problems: list[str] = []

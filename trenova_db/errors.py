@@ -5,6 +5,7 @@ One tree, so callers can catch as broadly or as narrowly as they need::
     TrenovaDBError (exit 1)
     ├── ConfigurationError (exit 2)       bad flag, unknown environment, missing extra
     ├── DatabaseUnavailable (exit 1)      cannot connect (the DSN is always masked)
+    ├── QueryFailed (exit 1)              a bookkeeping query failed (timeout, permissions)
     ├── LockTimeout (exit 3)              migration lock held by someone else
     ├── ValidationError (exit 4)          nothing was touched
     │   ├── DiscoveryError                bad migration files, all listed at once
@@ -29,6 +30,7 @@ __all__ = [
     "HistoryMismatch",
     "LockTimeout",
     "MigrationFailed",
+    "QueryFailed",
     "Refused",
     "SeedFailed",
     "SeedGraphError",
@@ -62,6 +64,10 @@ class ConfigurationError(TrenovaDBError):
 
 class DatabaseUnavailable(TrenovaDBError):
     """The database could not be reached, or refused us (exit 1)."""
+
+
+class QueryFailed(TrenovaDBError):
+    """A query of trenova-db's own failed: cancelled by a timeout, denied, ... (exit 1)."""
 
 
 class LockTimeout(TrenovaDBError):

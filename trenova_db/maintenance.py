@@ -89,6 +89,19 @@ async def run_reset(
             "reset needs confirmation: no terminal to ask on",
             hint="run it in a terminal, or pass --force",
         )
+    # Everything that could stop the rebuild is checked BEFORE anything is
+    # dropped: a reset must never leave an empty database behind.
+    from .apply import Applier
+    from .discovery import discover_migrations
+
+    files = discover_migrations(settings.migrations_dir)
+    Applier.check_runnable(list(files.migrations))
+    if seed:
+        from .seeding.registry import check_registry
+        from .seeding.runner import order_seeds, select_seeds
+
+        registry = check_registry(settings.seeds_dir)
+        order_seeds(select_seeds(registry, env), registry)
     schemas = ["public"] if settings.schema == "public" else ["public", settings.schema]
     report = ResetReport(database=settings.masked_url, environment=env.value)
     async with session(settings, "reset") as conn, locked(settings, "reset"):
@@ -102,7 +115,7 @@ async def run_reset(
                 # Before PostgreSQL 15 the public schema let everyone create in it.
                 await conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
         report.schemas_dropped = schemas
-    report.migrate = await run_migrate(settings, progress=progress)
+    report.migrate = await run_migrate(settings, progress=progress, files=files)
     await _audit_once(
         settings,
         "reset",

@@ -16,12 +16,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+import asyncpg
+
 from . import bookkeeping
 from .apply import Applier
 from .audit import Audit, actor, audit_values, host, outcome_of
 from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
-from .connection import connect
+from .connection import connect, translate_query_error
 from .discovery import MigrationFile, MigrationSet, discover_migrations
 from .errors import ConfigurationError, HistoryMismatch, Refused, TrenovaDBError
 from .lock import MigrationLock
@@ -62,8 +64,13 @@ async def session(settings: Settings, purpose: str) -> AsyncIterator[Any]:
     )
     try:
         yield conn
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise translate_query_error(exc) from exc
     finally:
-        await conn.close(timeout=5)
+        try:
+            await conn.close(timeout=5)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+            conn.terminate()
 
 
 @asynccontextmanager
@@ -79,7 +86,10 @@ async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLoc
         async with MigrationLock(conn, settings.schema, settings.lock_timeout) as lock:
             yield lock
     finally:
-        await conn.close(timeout=5)
+        try:
+            await conn.close(timeout=5)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+            conn.terminate()  # the server drops the session and its lock
 
 
 def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) -> MigrationItem:
@@ -344,6 +354,12 @@ async def run_repair(
                     raise HistoryMismatch(
                         f"version {version} is not in the history; nothing to repair"
                     )
+                if not row.dirty:
+                    raise HistoryMismatch(
+                        f"version {version} ({row.name}) is not dirty; nothing to resolve",
+                        hint="--version is for dirty migrations; plain `trenova-db repair` "
+                        "realigns changed checksums",
+                    )
                 if mark == "rolled-back":
                     await conn.execute(
                         f"DELETE FROM {s}.schema_migrations WHERE version = $1", version
@@ -366,7 +382,7 @@ async def run_repair(
                     continue
                 f = by_version.get(row.version)
                 if row.dirty:
-                    report.actions.append(
+                    report.remaining.append(
                         f"version {row.version} ({row.name}) is still dirty: decide, then run "
                         f"`trenova-db repair --version {row.version} --applied` or `--rolled-back`"
                     )

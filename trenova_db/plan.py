@@ -64,9 +64,11 @@ def _hint(plan: Plan) -> str:
 
 
 def describe_dirty(row: AppliedMigration) -> str:
+    # The recorded error names the statement and direction (up or rollback).
+    if row.error:
+        return f"version {row.version} ({row.name}) is dirty: {row.error}"
     done = f"after {row.statements_done} statement{'s' if row.statements_done != 1 else ''}"
-    error = f": {row.error}" if row.error else ""
-    return f"version {row.version} ({row.name}) is dirty: it failed {done}{error}"
+    return f"version {row.version} ({row.name}) is dirty: it stopped {done}"
 
 
 def make_plan(files: MigrationSet, history: History, *, allow_out_of_order: bool) -> Plan:

@@ -84,6 +84,7 @@ class RepairReport(Report, kw_only=True):
     database: str
     schema: str
     actions: list[str] = msgspec.field(default_factory=list)
+    remaining: list[str] = msgspec.field(default_factory=list)
 
 
 SeedState = Literal[

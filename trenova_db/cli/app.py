@@ -235,13 +235,21 @@ def seed_sync(*, common: Common | None = None) -> int:
 
 @app.command(name="seed-check")
 def seed_check(*, common: Common | None = None) -> int:
-    """List orphans: history rows whose seed is gone, registry entries whose file is gone."""
+    """List orphans: history rows whose seed is gone, registry entries whose file is gone.
+
+    Exits 4 when it finds any, so CI can use it as a check.
+    """
     from ..seeding.inventory import run_seed_check
 
-    async def work(s: Settings, out: Output) -> Any:
-        return await run_seed_check(s)
+    found: list[bool] = []
 
-    return call(common, work)
+    async def work(s: Settings, out: Output) -> Any:
+        report = await run_seed_check(s)
+        found.append(bool(report.seeds or report.problems))
+        return report
+
+    call(common, work)
+    return 4 if found and found[0] else 0
 
 
 @app.command(name="seed-clean")
@@ -291,6 +299,10 @@ def seed_watch(
     """Regenerate the registry whenever a seed file is added, changed or removed."""
     from .watch import watch_seeds
 
+    if debounce < 0:
+        raise ConfigurationError(f"--debounce must not be negative (got {debounce})")
+    if common is not None and common.json:
+        raise ConfigurationError("seed-watch has no JSON output: it prints one line per change")
     out = output_for(common)
     return watch_seeds(settings_for(common).seeds_dir, out, debounce_ms=debounce)
 

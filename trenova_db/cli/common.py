@@ -8,6 +8,8 @@ little more than the Python start-up, asyncpg and one round trip.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -114,7 +116,10 @@ def call(
     """Resolve settings, find the database, run ``work``, render its report."""
     out = output_for(common, verbose)
     settings = with_database(settings_for(common), out)
-    report = asyncio.run(_run(work, settings, out))
+    # In JSON mode stdout carries one document: a seed's print() goes to stderr.
+    redirect = contextlib.redirect_stdout(sys.stderr) if out.json else contextlib.nullcontext()
+    with redirect:
+        report = asyncio.run(_run(work, settings, out))
     out.emit(report)
     return 0
 

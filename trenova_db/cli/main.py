@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ..config import dsn_password
-from ..errors import TrenovaDBError
+from ..errors import ConfigurationError, TrenovaDBError
 from .common import parse_fast
 from .output import Output
 
@@ -39,8 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrenovaDBError as exc:
         return Output(json="--json" in args, secret=_secret(args)).error(exc)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        interrupted = TrenovaDBError(
+            "interrupted",
+            hint="a .tx migration in flight was rolled back by the server; "
+            "check `trenova-db status` for a dirty non-transactional one",
+        )
+        interrupted.exit_code = 130
+        return Output(json="--json" in args, secret=_secret(args)).error(interrupted)
 
 
 def _full(args: list[str]) -> int:
@@ -49,9 +54,15 @@ def _full(args: list[str]) -> int:
 
     from .app import app
 
+    json_mode = "--json" in args
     try:
-        result = app(args, exit_on_error=False, print_error=True, result_action="return_value")
-    except CycloptsError:
+        result = app(
+            args, exit_on_error=False, print_error=not json_mode, result_action="return_value"
+        )
+    except CycloptsError as exc:
+        if json_mode:
+            usage = ConfigurationError(str(exc).strip(), hint="see `trenova-db --help`")
+            return Output(json=True).error(usage)
         return EXIT_USAGE
     return result if isinstance(result, int) else 0
 

@@ -146,7 +146,10 @@ class Output:
             return False
         from rich.prompt import Confirm
 
-        return Confirm.ask(question, default=False)
+        try:
+            return Confirm.ask(question, default=False)
+        except EOFError:  # Ctrl-D: no answer is no
+            return False
 
     def refuse_unconfirmed(self, what: str) -> Refused:
         return Refused(f"{what} not confirmed", hint="answer yes at the prompt, or pass --force")
@@ -211,6 +214,8 @@ def _rollback(out: Output, r: RollbackReport) -> None:
 def _repair(out: Output, r: RepairReport) -> None:
     for a in r.actions:
         out.line(f"  {a}")
+    for a in r.remaining:
+        out.line(f"  ! {a}")
     out.line(f"repair: {len(r.actions)} action(s)" if r.actions else "repair: nothing to repair")
 
 

@@ -12,7 +12,14 @@ from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
-from .registry import RegistryEntry, diff_registries, load_registry, scan_seeds, sync_registry
+from .registry import (
+    RegistryEntry,
+    diff_registries,
+    load_registry,
+    require_seeds_dir,
+    scan_seeds,
+    sync_registry,
+)
 from .runner import read_seed_history, select_seeds
 
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
@@ -112,6 +119,7 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
 
 
 async def run_seed_check(settings: Settings) -> SeedReport:
+    require_seeds_dir(settings.seeds_dir)
     async with session(settings, "seed-check") as conn:
         items, problems = await _orphans(conn, settings)
     return SeedReport(
@@ -127,6 +135,7 @@ async def run_seed_clean(
     settings: Settings, *, force: bool = False, confirmed: bool = False
 ) -> SeedReport:
     """Mark orphaned history rows Orphaned (with a note) and regenerate the registry."""
+    require_seeds_dir(settings.seeds_dir)
     if not (force or confirmed):
         raise Refused(
             "seed-clean needs confirmation: no terminal to ask on",

@@ -35,6 +35,7 @@ __all__ = [
     "diff_registries",
     "encode_registry",
     "load_registry",
+    "require_seeds_dir",
     "scan_seeds",
     "seed_file_checksum",
     "sync_registry",
@@ -43,6 +44,7 @@ __all__ = [
 
 FOLDERS = ("base", "development", "test")
 REGISTRY_FILE = "registry.json"
+REGISTRY_FORMAT = 1
 _FILE = re.compile(r"^(\d+)_([0-9a-z_]+)\.py$")
 _NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
 _ALL_ENVS = tuple(e.value for e in Environment)
@@ -69,7 +71,7 @@ class RegistryEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
 
 class Registry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    format: int = 1
+    format: int = REGISTRY_FORMAT
     seeds: tuple[RegistryEntry, ...] = ()
 
 
@@ -272,9 +274,15 @@ def load_registry(seeds_dir: Path) -> Registry | None:
     except OSError as exc:
         raise StaleRegistry(f"cannot read {path}: {exc}", hint=_HINT) from exc
     try:
-        return _decoder.decode(raw)
+        registry = _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         raise StaleRegistry(f"{path} is not a valid seed registry: {exc}", hint=_HINT) from exc
+    if registry.format != REGISTRY_FORMAT:
+        raise StaleRegistry(
+            f"{path} has format {registry.format}; this trenova-db writes format {REGISTRY_FORMAT}",
+            hint=_HINT,
+        )
+    return registry
 
 
 def diff_registries(old: Registry | None, new: Registry) -> RegistryDiff:
@@ -287,8 +295,19 @@ def diff_registries(old: Registry | None, new: Registry) -> RegistryDiff:
     )
 
 
+def require_seeds_dir(seeds_dir: Path) -> None:
+    """A mistyped --seeds-dir must not look like "no seeds" (or grow a registry)."""
+    if not seeds_dir.is_dir():
+        what = "is not a directory" if seeds_dir.exists() else "does not exist"
+        raise ConfigurationError(
+            f"seeds directory {seeds_dir} {what}",
+            hint="pass --seeds-dir, or create a seed with `trenova-db create-seed NAME`",
+        )
+
+
 def check_registry(seeds_dir: Path) -> Registry:
     """The scanned registry, if registry.json matches it; otherwise StaleRegistry."""
+    require_seeds_dir(seeds_dir)
     scanned = scan_seeds(seeds_dir)
     stored = load_registry(seeds_dir)
     if stored is None:
@@ -334,6 +353,7 @@ def write_registry(seeds_dir: Path, registry: Registry) -> bool:
 
 
 def sync_registry(seeds_dir: Path) -> SyncReport:
+    require_seeds_dir(seeds_dir)
     scanned = scan_seeds(seeds_dir)
     try:
         old = load_registry(seeds_dir)
@@ -356,9 +376,10 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
     """Write the next numbered seed file from the template; never overwrite."""
     if folder not in FOLDERS:
         raise ConfigurationError(f"unknown seed folder {folder!r}; use one of {', '.join(FOLDERS)}")
-    if not _NAME.match(name) or not re.search(r"[0-9a-z]", name):
+    if not _NAME.match(name) or not name[0].isalpha():
         raise ConfigurationError(
-            f"invalid seed name {name!r}: use lowercase letters, digits, '_' or '-'",
+            f"invalid seed name {name!r}: start with a letter, then use lowercase letters, "
+            "digits, '_' or '-'",
             hint="e.g. `trenova-db create-seed load_customers --dev`",
         )
     stem = name.replace("-", "_")

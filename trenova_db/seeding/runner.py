@@ -26,7 +26,14 @@ import msgspec
 from ..audit import Audit, actor, host
 from ..bookkeeping import ensure_bookkeeping, quote_ident
 from ..config import Environment, Settings
-from ..errors import Refused, SeedFailed, SeedGraphError, TrenovaDBError
+from ..errors import (
+    ConfigurationError,
+    HistoryMismatch,
+    Refused,
+    SeedFailed,
+    SeedGraphError,
+    TrenovaDBError,
+)
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
 from .base import BaseSeed
@@ -211,6 +218,7 @@ class _Run:
                 await self._record(conn, entry, "Active", None, None, details)
         except Exception as exc:  # a seed may raise anything; record it, never lose it
             error = f"{type(exc).__name__}: {exc}"
+            where = _where(exc, entry)
             details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             details["traceback"] = traceback.format_exc(limit=8)
             try:  # in its own transaction: the seed's was rolled back
@@ -228,10 +236,11 @@ class _Run:
             )
             self.failed.append(
                 SeedFailed(
-                    f"seed {entry.name} ({entry.path}) failed: {error}",
+                    f"seed {entry.name} ({where}) failed: {error}",
                     seed=entry.name,
-                    hint="its transaction was rolled back (no data kept) and the failure "
-                    "recorded in seed_history; fix the seed and run `trenova-db seed` again",
+                    hint="its transaction was rolled back (no data kept) and the failure, with "
+                    "its traceback in details, recorded in seed_history; fix the seed and run "
+                    "`trenova-db seed` again",
                 )
             )
             return
@@ -246,6 +255,15 @@ class _Run:
         )
 
 
+def _where(exc: BaseException, entry: RegistryEntry) -> str:
+    """``base/01_x.py:42``: the deepest traceback line inside the seed file."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename.endswith(entry.path):
+            line = lineno
+    return f"{entry.path}:{line}" if line else entry.path
+
+
 async def run_seeds(
     settings: Settings,
     *,
@@ -256,6 +274,8 @@ async def run_seeds(
     progress: Any | None = None,
 ) -> SeedReport:
     started = time.perf_counter()
+    if parallel < 1:
+        raise ConfigurationError(f"--parallel must be at least 1 (got {parallel})")
     registry = check_registry(settings.seeds_dir)
     selected = order_seeds(select_seeds(registry, settings.environment), registry)
     env = settings.environment
@@ -349,10 +369,13 @@ async def _schedule(
     from ..reports import Progress
 
     total = len(todo)
+    started = 0
 
     def tick(label: str) -> None:
+        nonlocal started
         if progress:
-            progress(Progress(phase="seed", done=len(run.items), total=total, label=label))
+            progress(Progress(phase="seed", done=started, total=total, label=label))
+        started += 1 if label else 0
 
     if parallel <= 1:
         for e in todo:
@@ -432,6 +455,13 @@ async def run_seed_rollback(
             hint="add an `async def rollback(self, ctx)` that undoes run()",
         )
     seed = load_seed(settings.seeds_dir, entry)
+    async with session(settings, "seed-rollback") as conn:
+        history = await read_seed_history(conn, settings.schema, env)
+    if not any(h.name == name and h.status == "Active" for h in history):
+        raise HistoryMismatch(
+            f"seed {name} is not applied in {env.value}; nothing to roll back",
+            hint="`trenova-db status` lists what is applied",
+        )
     report = SeedReport(
         operation="seed-rollback", database=settings.masked_url, environment=env.value
     )
