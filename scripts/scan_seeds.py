@@ -30,7 +30,9 @@ def main(argv: list[str]) -> int:
         )
     else:
         print(f"{report.path}: unchanged ({report.seeds} seeds)")
-    return 0
+    for problem in report.problems:
+        print(f"seed dependency problem: {problem}", file=sys.stderr)
+    return 4 if report.problems else 0
 
 
 if __name__ == "__main__":

@@ -191,3 +191,13 @@ def test_passwords_are_masked_everywhere() -> None:
     assert mask_dsn("postgresql://u@db/app?password=secret") == "postgresql://u@db/app?password=***"
     text = "failed: postgresql://a:b@c/d and p@ss"
     assert mask_secrets(text, "p@ss") == "failed: postgresql://a:***@c/d and ***"
+
+
+def test_an_unencoded_at_sign_in_a_url_password_leaves_no_tail_visible() -> None:
+    # No literal secret given: the pattern alone has to find the last "@".
+    assert mask_secrets("dial postgresql://u:p@ss@h/db: refused") == (
+        "dial postgresql://u:***@h/db: refused"
+    )
+    # An e-mail address after a URL without a password is left alone.
+    text = "postgresql://h:5432/db: down, mail admin@example.com"
+    assert mask_secrets(text) == text

@@ -10,6 +10,7 @@ import pytest
 
 from trenova_db.errors import ConfigurationError, DiscoveryError, StaleRegistry
 from trenova_db.seeding.base import BaseSeed
+from trenova_db.seeding.graph import graph_problems
 from trenova_db.seeding.registry import (
     check_registry,
     create_seed_file,
@@ -183,4 +184,30 @@ def test_the_shipped_registry_is_fresh() -> None:
         "TestOrganizations",
         "TestUsers",
         "TestFixtures",
+    ]
+
+
+def test_sync_writes_the_registry_but_reports_a_dependency_cycle(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds, "base/00_a.py", good("A", '("B",)'))
+    write(seeds, "base/01_b.py", good("B", '("A",)'))
+    report = sync_registry(seeds)
+    assert report.changed
+    assert report.operation == "seed-sync"
+    # One line, however many environments the cycle shows up in.
+    assert report.problems == ("seed dependencies form a cycle: A -> B -> A",)
+    assert [e.name for e in check_registry(seeds).seeds] == ["A", "B"]
+
+
+def test_graph_problems_name_unknown_and_unavailable_dependencies_per_environment(
+    tmp_path: Path,
+) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds, "base/00_a.py", good("A", '("Nope",)'))
+    dev_only = good("DevOnly").replace('(Environment.DEVELOPMENT, "prod")', '("dev",)')
+    write(seeds, "base/01_dev_only.py", dev_only)
+    write(seeds, "base/02_b.py", good("B", '("DevOnly",)'))
+    assert graph_problems(scan_seeds(seeds)) == [
+        "A (base/00_a.py) depends on unknown seed 'Nope'",
+        "B (base/02_b.py) depends on 'DevOnly', which does not run in production",
     ]

@@ -221,10 +221,16 @@ def test_stale_registry_cycles_and_unknown_dependencies_exit_4(
     assert stale.code == 4
     assert "is missing but 2 seed file(s) exist" in stale.err
     assert "seed-sync" in stale.err
-    sync_registry(seeds)
+    synced = cli("seed-sync", "--json", *a)
+    assert synced.code == 4  # written, but the graph is reported broken
+    assert synced.json()["problems"] == ["seed dependencies form a cycle: A -> B -> A"]
+    check = cli("seed-check", "--json", *a)
+    assert check.code == 4
+    assert check.json()["problems"] == ["seed dependencies form a cycle: A -> B -> A"]
     cycle = cli("seed", *a)
     assert cycle.code == 4
     assert "seed dependencies form a cycle: A -> B -> A" in cycle.err
+    assert query(trenova_database, "SELECT to_regclass('seed_history')") == [(None,)]
     seed_file(seeds / "base", "01_b.py", "B", "pass", deps=("Nope",))
     assert "B: file changed since the registry was written" in cli("seed", *a).err
     sync_registry(seeds)

@@ -122,7 +122,9 @@ def mask_dsn(dsn: str) -> str:
 
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)([^@\s]*)(@)")
+# The password runs to the LAST "@" of the netloc: an unencoded "@" inside a
+# password must not leave its tail visible.
+_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)(\S*?)(@)(?=[^@\s/?]*(?:[/?\s]|$))")
 
 
 def _mask_kv(text: str) -> str:

@@ -88,6 +88,7 @@ class ValidationError(TrenovaDBError):
         self, message: str, *, problems: list[str] | None = None, hint: str | None = None
     ) -> None:
         self.problems = list(problems or [])
+        self.summary = message  # the message without the problem list
         full = message
         if self.problems:
             full = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)

@@ -97,8 +97,8 @@ async def run_reset(
     files = discover_migrations(settings.migrations_dir)
     Applier.check_runnable(list(files.migrations))
     if seed:
+        from .seeding.graph import order_seeds, select_seeds
         from .seeding.registry import check_registry
-        from .seeding.runner import order_seeds, select_seeds
 
         registry = check_registry(settings.seeds_dir)
         order_seeds(select_seeds(registry, env), registry)

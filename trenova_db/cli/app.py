@@ -216,7 +216,11 @@ def create_seed(
 
 @app.command(name="seed-sync")
 def seed_sync(*, common: Common | None = None) -> int:
-    """Regenerate seeds/registry.json from the seed files."""
+    """Regenerate seeds/registry.json from the seed files.
+
+    The registry is written even when the seeds' dependencies cannot be
+    satisfied (a cycle, an unknown name); those are listed and the exit code is 4.
+    """
     from ..seeding.registry import sync_registry
 
     out = output_for(common)
@@ -230,12 +234,15 @@ def seed_sync(*, common: Common | None = None) -> int:
             f"{sync.path}: {state} ({sync.seeds} seeds; +{len(d.added)} -{len(d.removed)} "
             f"~{len(d.changed)})"
         )
-    return 0
+    for problem in sync.problems:
+        out.note(f"seed dependency problem: {problem}")
+    return 4 if sync.problems else 0
 
 
 @app.command(name="seed-check")
 def seed_check(*, common: Common | None = None) -> int:
-    """List orphans: history rows whose seed is gone, registry entries whose file is gone.
+    """List orphans (history rows whose seed is gone, registry entries whose file is
+    gone) and seed dependency problems (cycles, unknown names).
 
     Exits 4 when it finds any, so CI can use it as a check.
     """

@@ -56,7 +56,8 @@ class Output:
         if self.json:
             doc: dict[str, object] = {
                 "error": type(exc).__name__,
-                "message": mask_secrets(exc.message, self.secret),
+                # problems are listed once, under "problems", not in the message too
+                "message": mask_secrets(getattr(exc, "summary", exc.message), self.secret),
                 "hint": exc.hint,
                 "exit_code": exc.exit_code,
             }

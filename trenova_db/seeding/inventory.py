@@ -12,6 +12,7 @@ from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
+from .graph import graph_problems, select_seeds
 from .registry import (
     RegistryEntry,
     diff_registries,
@@ -20,7 +21,7 @@ from .registry import (
     scan_seeds,
     sync_registry,
 )
-from .runner import read_seed_history, select_seeds
+from .runner import read_seed_history
 
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
 
@@ -37,6 +38,7 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
             problems.append("seeds/registry.json is stale: run `trenova-db seed-sync`")
     except StaleRegistry as exc:
         problems.append(exc.message)
+    problems.extend(graph_problems(scanned))
     env = settings.environment
     history = await read_seed_history(conn, settings.schema, env)
     latest: dict[tuple[str, str], Any] = {}
@@ -115,6 +117,7 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
         if registry is not None:
             for name in diff_registries(registry, scanned).removed:
                 problems.append(f"registry entry {name} points at a file that is gone")
+        problems.extend(graph_problems(scanned))
     return items, problems
 
 

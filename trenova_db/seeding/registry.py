@@ -22,6 +22,7 @@ import msgspec
 
 from ..config import Environment
 from ..errors import ConfigurationError, DiscoveryError, StaleRegistry
+from .graph import FOLDER_ENVIRONMENTS, FOLDERS, graph_problems, seed_rank
 
 __all__ = [
     "FOLDERS",
@@ -42,17 +43,10 @@ __all__ = [
     "write_registry",
 ]
 
-FOLDERS = ("base", "development", "test")
 REGISTRY_FILE = "registry.json"
 REGISTRY_FORMAT = 1
 _FILE = re.compile(r"^(\d+)_([0-9a-z_]+)\.py$")
 _NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
-_ALL_ENVS = tuple(e.value for e in Environment)
-_FOLDER_ENVS = {
-    "base": _ALL_ENVS,
-    "development": (Environment.DEVELOPMENT.value, Environment.TEST.value),
-    "test": (Environment.TEST.value,),
-}
 _HINT = "run `trenova-db seed-sync` (or scripts/scan_seeds.py) and commit seeds/registry.json"
 
 
@@ -86,10 +80,14 @@ class RegistryDiff(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SyncReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What seed-sync wrote; ``problems`` are dependency problems it found."""
+
+    operation: str = "seed-sync"
     path: str
     changed: bool
     diff: RegistryDiff
     seeds: int
+    problems: tuple[str, ...] = ()
 
 
 _encoder = msgspec.json.Encoder(order="deterministic")
@@ -180,7 +178,7 @@ def _scan_file(
     values: dict[str, object] = {
         "version": "1.0.0",
         "description": "",
-        "environments": _ALL_ENVS,
+        "environments": tuple(e.value for e in Environment),
         "depends_on": (),
     }
     for key in ("name", "version", "description", "depends_on"):
@@ -219,10 +217,6 @@ def _scan_file(
     )
 
 
-def _sort_key(e: RegistryEntry) -> tuple[int, int, str]:
-    return (FOLDERS.index(e.folder), e.order, e.name)
-
-
 def scan_seeds(seeds_dir: Path) -> Registry:
     """Read every seed file (with ast); raise DiscoveryError listing all problems."""
     problems: list[str] = []
@@ -257,11 +251,11 @@ def scan_seeds(seeds_dir: Path) -> Registry:
             problems=problems,
             hint="fix the seed files listed; the registry was not written",
         )
-    return Registry(seeds=tuple(sorted(entries, key=_sort_key)))
+    return Registry(seeds=tuple(sorted(entries, key=seed_rank)))
 
 
 def encode_registry(registry: Registry) -> bytes:
-    ordered = Registry(format=registry.format, seeds=tuple(sorted(registry.seeds, key=_sort_key)))
+    ordered = Registry(format=registry.format, seeds=tuple(sorted(registry.seeds, key=seed_rank)))
     return msgspec.json.format(_encoder.encode(ordered), indent=2) + b"\n"
 
 
@@ -360,11 +354,14 @@ def sync_registry(seeds_dir: Path) -> SyncReport:
     except StaleRegistry:
         old = None
     changed = write_registry(seeds_dir, scanned)
+    # The registry is written anyway: it describes the files as they are. A
+    # broken dependency graph is reported now rather than at the next `seed`.
     return SyncReport(
         path=str(seeds_dir / REGISTRY_FILE),
         changed=changed,
         diff=diff_registries(old, scanned),
         seeds=len(scanned.seeds),
+        problems=tuple(graph_problems(scanned)),
     )
 
 
@@ -396,7 +393,7 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
             newest, width = int(match.group(1)), len(match.group(1))
     number = newest + 1
     target = directory / f"{number:0{width}d}_{stem}.py"
-    envs = ", ".join(f"Environment.{Environment(v).name}" for v in _FOLDER_ENVS[folder])
+    envs = ", ".join(f"Environment.{e.name}" for e in FOLDER_ENVIRONMENTS[folder])
     template = Template(
         resources.files("trenova_db.seeding").joinpath("templates/seed.py.tmpl").read_text()
     )
@@ -404,7 +401,7 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
         class_name=_camel(stem) + "Seed",
         seed_name=_camel(stem),
         description=f"{stem.replace('_', ' ').capitalize()} ({folder} seed)",
-        environments=envs + ("," if len(_FOLDER_ENVS[folder]) == 1 else ""),
+        environments=envs + ("," if len(FOLDER_ENVIRONMENTS[folder]) == 1 else ""),
     )
     try:
         with target.open("x", encoding="utf-8") as fh:

@@ -11,7 +11,6 @@ connection; a seed starts when all its dependencies have committed.
 
 from __future__ import annotations
 
-import heapq
 import importlib.util
 import sys
 import time
@@ -38,79 +37,12 @@ from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
 from .base import BaseSeed
 from .context import SeedContext
-from .registry import FOLDERS, Registry, RegistryEntry, check_registry
+from .graph import order_seeds, select_seeds
+from .registry import RegistryEntry, check_registry
 
 __all__ = ["load_seed", "order_seeds", "run_seed_rollback", "run_seeds", "select_seeds"]
 
-_FOLDER_ENVS: dict[str, frozenset[Environment]] = {
-    "base": frozenset(Environment),
-    "development": frozenset({Environment.DEVELOPMENT, Environment.TEST}),
-    "test": frozenset({Environment.TEST}),
-}
 _encode = msgspec.json.Encoder().encode
-
-
-def _rank(e: RegistryEntry) -> tuple[int, int, str]:
-    return (FOLDERS.index(e.folder), e.order, e.name)
-
-
-def select_seeds(registry: Registry, environment: Environment) -> list[RegistryEntry]:
-    """Base everywhere, development in dev+test, test in test; and only where listed."""
-    return [
-        e
-        for e in registry.seeds
-        if environment in _FOLDER_ENVS[e.folder] and environment.value in e.environments
-    ]
-
-
-def order_seeds(selected: list[RegistryEntry], registry: Registry) -> list[RegistryEntry]:
-    """Dependencies first, then folder rank, numeric prefix, name (Kahn + heap)."""
-    by_name = {e.name: e for e in selected}
-    known = {e.name for e in registry.seeds}
-    problems: list[str] = []
-    for e in selected:
-        for dep in e.depends_on:
-            if dep not in known:
-                problems.append(f"{e.name} ({e.path}) depends on unknown seed {dep!r}")
-            elif dep not in by_name:
-                problems.append(
-                    f"{e.name} ({e.path}) depends on {dep!r}, which does not run in this "
-                    "environment"
-                )
-    if problems:
-        raise SeedGraphError("seed dependencies cannot be satisfied", problems=problems)
-    waiting = {e.name: set(e.depends_on) for e in selected}
-    dependents: dict[str, list[str]] = {}
-    for e in selected:
-        for dep in e.depends_on:
-            dependents.setdefault(dep, []).append(e.name)
-    ready = [(_rank(by_name[n]), n) for n, deps in waiting.items() if not deps]
-    heapq.heapify(ready)
-    ordered: list[RegistryEntry] = []
-    while ready:
-        _, name = heapq.heappop(ready)
-        ordered.append(by_name[name])
-        for child in dependents.get(name, []):
-            waiting[child].discard(name)
-            if not waiting[child]:
-                heapq.heappush(ready, (_rank(by_name[child]), child))
-    if len(ordered) != len(selected):
-        stuck = sorted(n for n, deps in waiting.items() if deps)
-        raise SeedGraphError(
-            "seed dependencies form a cycle: " + " -> ".join(_cycle(stuck, waiting)),
-            problems=[f"{n} waits for {', '.join(sorted(waiting[n]))}" for n in stuck],
-            hint="remove one of the depends_on entries to break the cycle",
-        )
-    return ordered
-
-
-def _cycle(stuck: list[str], waiting: dict[str, set[str]]) -> list[str]:
-    path = [stuck[0]]
-    while True:
-        nxt = sorted(waiting[path[-1]])[0]
-        if nxt in path:
-            return [*path[path.index(nxt) :], nxt]
-        path.append(nxt)
 
 
 def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
