@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	@# cached bytecode even where PYTHONDONTWRITEBYTECODE is set: ~25 ms per CLI call
+	$(PY) -m compileall -q trenova_db > /dev/null
 	@touch $(STAMP)
 
 run: venv

@@ -27,10 +27,12 @@ __all__ = [
     "CURRENT_VERSION",
     "AppliedMigration",
     "History",
+    "SeedHistoryRow",
     "ensure_bookkeeping",
     "quote_ident",
     "quote_literal",
     "read_history",
+    "read_seed_history",
 ]
 
 
@@ -252,3 +254,27 @@ async def read_history(
             )
         applied.append(row)
     return History(internal_version=internal_version, applied=tuple(applied), audit_id=audit_id)
+
+
+class SeedHistoryRow(msgspec.Struct, frozen=True):
+    """One seed_history row, as the seeder and status read it."""
+
+    name: str
+    version: str
+    checksum: str
+    status: str
+    applied_at: Any
+    error: str | None
+
+
+async def read_seed_history(conn: Any, schema: str, environment: str) -> list[SeedHistoryRow]:
+    s = quote_ident(schema)
+    try:
+        rows = await conn.fetch(
+            f"SELECT name, version, checksum, status::text, applied_at, error "
+            f"FROM {s}.seed_history WHERE environment = $1 ORDER BY applied_at",
+            environment,
+        )
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return []  # nothing seeded yet: the tables come with the first run
+    return [SeedHistoryRow(*r) for r in rows]

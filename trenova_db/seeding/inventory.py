@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 
 from ..audit import Audit, actor
-from ..bookkeeping import ensure_bookkeeping, quote_ident
+from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
 from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..migrator import locked, session
@@ -21,7 +21,6 @@ from .registry import (
     scan_seeds,
     sync_registry,
 )
-from .runner import read_seed_history
 
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
 
@@ -40,7 +39,7 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
         problems.append(exc.message)
     problems.extend(graph_problems(scanned))
     env = settings.environment
-    history = await read_seed_history(conn, settings.schema, env)
+    history = await read_seed_history(conn, settings.schema, env.value)
     latest: dict[tuple[str, str], Any] = {}
     for row in history:  # ordered by applied_at: the last one wins
         latest[(row.name, row.version)] = row

@@ -13,8 +13,6 @@ import ast
 import hashlib
 import os
 import re
-import tempfile
-from importlib import resources
 from pathlib import Path
 from string import Template
 
@@ -332,6 +330,8 @@ def write_registry(seeds_dir: Path, registry: Registry) -> bool:
     except FileNotFoundError:
         pass
     seeds_dir.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writers need it; status and seed merely read (~3 ms)
+
     fd, tmp = tempfile.mkstemp(prefix=".registry-", suffix=".tmp", dir=seeds_dir)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -393,9 +393,13 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
             newest, width = int(match.group(1)), len(match.group(1))
     number = newest + 1
     target = directory / f"{number:0{width}d}_{stem}.py"
+    import importlib.resources  # create-seed only
+
     envs = ", ".join(f"Environment.{e.name}" for e in FOLDER_ENVIRONMENTS[folder])
     template = Template(
-        resources.files("trenova_db.seeding").joinpath("templates/seed.py.tmpl").read_text()
+        importlib.resources.files("trenova_db.seeding")
+        .joinpath("templates/seed.py.tmpl")
+        .read_text()
     )
     text = template.substitute(
         class_name=_camel(stem) + "Seed",

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import asyncpg
 import msgspec
 
 from ..audit import Audit, actor, host
-from ..bookkeeping import ensure_bookkeeping, quote_ident
-from ..config import Environment, Settings
+from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
+from ..config import Settings
 from ..errors import (
     ConfigurationError,
     HistoryMismatch,
@@ -70,28 +69,6 @@ def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
             seed=entry.name,
         )
     return cls()
-
-
-class _History(msgspec.Struct, frozen=True):
-    name: str
-    version: str
-    checksum: str
-    status: str
-    applied_at: Any
-    error: str | None
-
-
-async def read_seed_history(conn: Any, schema: str, environment: Environment) -> list[_History]:
-    s = quote_ident(schema)
-    try:
-        rows = await conn.fetch(
-            f"SELECT name, version, checksum, status::text, applied_at, error "
-            f"FROM {s}.seed_history WHERE environment = $1 ORDER BY applied_at",
-            environment.value,
-        )
-    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
-        return []  # nothing seeded yet: the tables come with the first run
-    return [_History(*r) for r in rows]
 
 
 _UPSERT = """
@@ -213,7 +190,7 @@ async def run_seeds(
     env = settings.environment
     report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
     async with session(settings, "seed") as conn:
-        history = await read_seed_history(conn, settings.schema, env)
+        history = await read_seed_history(conn, settings.schema, env.value)
         active = {(h.name, h.version): h for h in history if h.status == "Active"}
         todo: list[RegistryEntry] = []
         items: dict[str, SeedItem] = {}
@@ -388,7 +365,7 @@ async def run_seed_rollback(
         )
     seed = load_seed(settings.seeds_dir, entry)
     async with session(settings, "seed-rollback") as conn:
-        history = await read_seed_history(conn, settings.schema, env)
+        history = await read_seed_history(conn, settings.schema, env.value)
     if not any(h.name == name and h.status == "Active" for h in history):
         raise HistoryMismatch(
             f"seed {name} is not applied in {env.value}; nothing to roll back",
