@@ -32,6 +32,12 @@ __all__ = ["Applier"]
 # now() is the time the *message* arrived, shared by every transaction of a
 # group: each migration stamps its own start instead.
 _STAMP = "SELECT set_config('trenova_db.started', clock_timestamp()::text, true);\n"
+# The same, also relaxing this transaction's commit: one statement, not two
+# (a 1000-migration run spends ~3% of its server time on the extra statement).
+_STAMP_RELAXED = (
+    "SELECT set_config('trenova_db.started', clock_timestamp()::text, true), "
+    "set_config('synchronous_commit', 'off', true);\n"
+)
 _DURATION = (
     "(extract(epoch FROM clock_timestamp() - "
     "current_setting('trenova_db.started')::timestamptz) * 1000)::integer"
@@ -98,8 +104,7 @@ class Applier:
         # Intermediate commits of a long run skip the WAL flush: a crash can
         # only lose whole migrations together with their rows (WAL is ordered),
         # and the run's last commit is durable, flushing all that came before.
-        relax = "" if durable else "SET LOCAL synchronous_commit TO OFF;\n"
-        prefix = f"BEGIN;\n{relax}{_STAMP}"
+        prefix = f"BEGIN;\n{_STAMP if durable else _STAMP_RELAXED}"
         script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;"
         started = time.perf_counter()
         try:
@@ -127,12 +132,8 @@ class Applier:
             return group
         blocks = []
         for i, m in enumerate(group):
-            relax = (
-                "" if durable and i == len(group) - 1 else "SET LOCAL synchronous_commit TO OFF;\n"
-            )
-            blocks.append(
-                f"BEGIN;\n{relax}{_STAMP}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n"
-            )
+            stamp = _STAMP if durable and i == len(group) - 1 else _STAMP_RELAXED
+            blocks.append(f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n")
         try:
             await self.conn.execute("".join(blocks))
             return group
