@@ -1,0 +1,339 @@
+"""Guarantees of the migration engine that cut across commands: who needs the
+lock and who does not, the rollback limit, the shipped schema's round trip,
+timeouts applied as server settings, and the CLI's exit codes for history
+problems. One fresh database per test, a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import asyncpg
+import msgspec
+import pytest
+
+from tests.conftest import ROOT, CliResult, query, run
+from trenova_db import ConfigurationError, migrate, rollback, status
+from trenova_db.discovery import discover_migrations
+from trenova_db.lock import MigrationLock
+
+Make = Callable[[Mapping[str, str | bytes]], Path]
+Cli = Callable[..., CliResult]
+T = TypeVar("T")
+
+TWO = {
+    "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+    "000001_a.tx.down.sql": "DROP TABLE a;\n",
+    "000002_b.tx.up.sql": "CREATE TABLE b (id int);\n",
+    "000002_b.tx.down.sql": "DROP TABLE b;\n",
+}
+
+
+def tables(url: str) -> set[str]:
+    rows = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {r[0] for r in rows}
+
+
+def versions(url: str, schema: str = "public") -> list[int]:
+    return [r[0] for r in query(url, f"SELECT version FROM {schema}.schema_migrations ORDER BY 1")]
+
+
+def while_locked(url: str, schema: str, action: Callable[[], T]) -> T:
+    """Run ``action`` (in a thread) while another session holds the migration lock."""
+
+    async def hold() -> T:
+        holder = await asyncpg.connect(url)
+        try:
+            async with MigrationLock(holder, schema, timeout=5):
+                return await anyio.to_thread.run_sync(action)
+        finally:
+            await holder.close()
+
+    return anyio.run(hold)
+
+
+def test_a_noop_migrate_a_dry_run_and_status_never_wait_for_the_lock(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = (
+        "--database-url",
+        trenova_database,
+        "--migrations-dir",
+        str(folder),
+        "--lock-timeout",
+        "1s",
+    )
+    assert cli("migrate", *a).code == 0
+    (folder / "000003_c.tx.up.sql").write_text("CREATE TABLE c (id int);\n")
+
+    def three_runs() -> tuple[CliResult, CliResult, CliResult]:
+        return cli("migrate", "--dry-run", *a), cli("status", *a), cli("migrate", *a)
+
+    dry, shown, real = while_locked(trenova_database, "public", three_runs)
+    assert dry.code == 0, dry.err
+    assert "would apply 1 migration(s)" in dry.out
+    assert shown.code == 0, shown.err
+    assert real.code == 3, "a migrate with work to do must wait for the lock"
+    assert "migration lock held by pid" in real.err
+    assert versions(trenova_database) == [1, 2]
+
+    (folder / "000003_c.tx.up.sql").unlink()
+    noop = while_locked(trenova_database, "public", lambda: cli("migrate", *a))
+    assert noop.code == 0, noop.err
+    assert "nothing to do" in noop.out
+
+
+def test_the_lock_belongs_to_one_bookkeeping_schema(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = (
+        "--database-url",
+        trenova_database,
+        "--migrations-dir",
+        str(folder),
+        "--lock-timeout",
+        "1s",
+    )
+
+    def both() -> tuple[CliResult, CliResult]:
+        return cli("migrate", "--schema", "ops", *a), cli("migrate", "--schema", "tenant", *a)
+
+    blocked, free = while_locked(trenova_database, "ops", both)
+    assert blocked.code == 3
+    assert free.code == 0, free.err
+    assert versions(trenova_database, "tenant") == [1, 2]
+    assert query(trenova_database, "SELECT to_regclass('ops.schema_migrations')") == [(None,)]
+
+
+def test_max_rollback_raises_the_limit_of_ten(trenova_database: str, migrations: Make) -> None:
+    files: dict[str, str | bytes] = {}
+    for v in range(1, 13):
+        files[f"{v:06d}_t{v}.tx.up.sql"] = f"CREATE TABLE t{v} (id int);\n"
+        files[f"{v:06d}_t{v}.tx.down.sql"] = f"DROP TABLE t{v};\n"
+    folder = migrations(files)
+    run(lambda: migrate(trenova_database, migrations_dir=folder))
+    with pytest.raises(
+        ConfigurationError, match="rolling back 12 migrations exceeds the limit of 10 per command"
+    ):
+        run(lambda: rollback(trenova_database, migrations_dir=folder, target=12))
+    assert len(versions(trenova_database)) == 12
+    report = run(
+        lambda: rollback(trenova_database, migrations_dir=folder, target=12, max_rollback=12)
+    )
+    assert [m.version for m in report.rolled_back] == list(range(12, 0, -1))
+    assert versions(trenova_database) == []
+    assert not any(t.startswith("t") and t[1:].isdigit() for t in tables(trenova_database))
+
+
+def test_production_rollback_is_refused_before_anything_is_rolled_back(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    refused = cli("rollback", "--env", "production", *a)
+    assert refused.code == 5
+    assert "--force" in refused.err
+    assert versions(trenova_database) == [1, 2]
+    assert {"a", "b"} <= tables(trenova_database)
+
+
+def schema_shape(url: str) -> list[tuple[Any, ...]]:
+    """Columns, constraints, indexes and triggers of the public schema."""
+    parts = [
+        "SELECT 'column', table_name, column_name || ' ' || data_type || ' ' || is_nullable "
+        "|| coalesce(' default ' || column_default, '') "
+        "FROM information_schema.columns WHERE table_schema = 'public'",
+        "SELECT 'constraint', conrelid::regclass::text, conname || ' ' || pg_get_constraintdef(oid)"
+        " FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+        "SELECT 'index', tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+        "SELECT 'trigger', tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal",
+        "SELECT 'function', proname, pg_get_functiondef(oid) FROM pg_proc "
+        "WHERE pronamespace = 'public'::regnamespace",
+    ]
+    sql = " UNION ALL ".join(f"({p})" for p in parts) + " ORDER BY 1, 2, 3"
+    rows = query(url, sql)
+    bookkeeping = ("schema_migrations", "seed_history", "trenova_db_")
+    return [tuple(r) for r in rows if not str(r[1]).startswith(bookkeeping)]
+
+
+def test_the_shipped_schema_rolls_back_completely_and_migrates_again_identically(
+    trenova_database: str,
+) -> None:
+    shipped = ROOT / "sql"
+    count = len(discover_migrations(shipped).migrations)
+    first = run(lambda: migrate(trenova_database, migrations_dir=shipped))
+    assert len(first.applied) == count
+    shape = schema_shape(trenova_database)
+    assert any(kind == "trigger" for kind, *_ in shape)
+    assert any(kind == "index" and "users_status_idx" in str(d) for kind, _, d in shape)
+
+    back = run(
+        lambda: rollback(trenova_database, migrations_dir=shipped, target=count, max_rollback=count)
+    )
+    assert len(back.rolled_back) == count
+    assert schema_shape(trenova_database) == []
+
+    again = run(lambda: migrate(trenova_database, migrations_dir=shipped))
+    assert len(again.applied) == count
+    assert schema_shape(trenova_database) == shape
+
+
+def test_lock_and_statement_timeouts_are_server_settings_of_the_migration_session(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {
+            "000001_settings.tx.up.sql": (
+                "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout, "
+                "current_setting('statement_timeout') AS statement_timeout;\n"
+            ),
+            "000002_settings_notx.up.sql": (
+                "INSERT INTO seen SELECT current_setting('lock_timeout'), "
+                "current_setting('statement_timeout');\n"
+            ),
+        }
+    )
+    run(
+        lambda: migrate(
+            trenova_database, migrations_dir=folder, lock_timeout="7s", statement_timeout="3m"
+        )
+    )
+    assert [tuple(r) for r in query(trenova_database, "SELECT * FROM seen")] == [
+        ("7s", "3min"),
+        ("7s", "3min"),
+    ]
+
+
+def test_a_statement_timeout_cancels_a_blocked_bookkeeping_query_cleanly(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+
+    async def hold_and_run() -> CliResult:
+        holder = await asyncpg.connect(trenova_database)
+        try:
+            async with holder.transaction():
+                await holder.execute("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
+                return await anyio.to_thread.run_sync(
+                    lambda: cli(
+                        "status", "--statement-timeout", "300ms", "--lock-timeout", "30s", *a
+                    )
+                )
+        finally:
+            await holder.close()
+
+    result = anyio.run(hold_and_run)
+    assert result.code == 1
+    assert "a query was cancelled" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_drift_stops_the_run_before_any_pending_migration(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    (folder / "000001_a.tx.up.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (folder / "000003_c.tx.up.sql").write_text("CREATE TABLE c (id int);\n")
+    result = cli("migrate", *a)
+    assert result.code == 4
+    assert "000001_a.tx.up.sql (version 1) changed since it was applied" in result.err
+    assert "c" not in tables(trenova_database)
+    assert versions(trenova_database) == [1, 2]
+
+
+def test_out_of_order_and_missing_files_exit_4_and_say_what_to_run(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    (folder / "000000_early.tx.up.sql").write_text("CREATE TABLE early (id int);\n")
+    late = cli("migrate", *a)
+    assert late.code == 4
+    assert "--allow-out-of-order" in late.err
+    assert "early" not in tables(trenova_database)
+    (folder / "000000_early.tx.up.sql").unlink()
+
+    (folder / "000002_b.tx.up.sql").unlink()
+    (folder / "000002_b.tx.down.sql").unlink()
+    gone = cli("migrate", *a)
+    assert gone.code == 4
+    assert "version 2 (b) was applied but its file is gone" in gone.err
+    assert "repair --forget-missing" in gone.err
+    assert versions(trenova_database) == [1, 2]
+
+
+def test_an_unreadable_migration_file_is_reported_and_nothing_runs(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    os.symlink(folder / "nowhere.sql", folder / "000003_broken.tx.up.sql")
+    result = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert result.code == 4
+    assert "000003_broken.tx.up.sql: cannot read file" in result.err
+    assert query(trenova_database, "SELECT to_regclass('schema_migrations')") == [(None,)]
+
+
+def test_rollback_repair_and_create_print_one_json_document_each(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(TWO)
+    a = ("--json", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    back = cli("rollback", *a)
+    assert back.code == 0
+    assert [m["version"] for m in back.json()["rolled_back"]] == [2]
+    fixed = cli("repair", *a)
+    assert fixed.code == 0
+    assert fixed.json()["operation"] == "repair"
+    made = cli("create", "third", "--json", "--migrations-dir", str(folder))
+    assert made.code == 0
+    assert made.json()["version"] == 3
+    for result in (back, fixed, made):
+        assert result.out.count("\n") <= 1, "one document, nothing else"
+        msgspec.json.decode(result.out)
+
+
+def test_durations_are_measured_per_migration_inside_a_group(
+    trenova_database: str, migrations: Make
+) -> None:
+    # If durations were measured from the start of the group's message, the
+    # migration after the sleeping one would inherit its 0.3 s.
+    files: dict[str, str | bytes] = {
+        f"{v:06d}_t{v}.tx.up.sql": f"CREATE TABLE t{v} (id int);\n" for v in range(1, 5)
+    }
+    files["000002_t2.tx.up.sql"] = "SELECT pg_sleep(0.3);\n"
+    folder = migrations(files)
+    report = run(lambda: migrate(trenova_database, migrations_dir=folder))
+    took = {m.version: m.duration_ms or 0 for m in report.applied}
+    assert took[2] >= 300
+    assert took[3] < took[2], took
+    stored = dict(
+        (r[0], r[1])
+        for r in query(trenova_database, "SELECT version, duration_ms FROM schema_migrations")
+    )
+    assert stored == took
+
+
+async def _status_of(url: str, folder: Path) -> list[str]:
+    report = await status(url, migrations_dir=folder)
+    return [m.state for m in report.migrations]
+
+
+def test_status_needs_no_bookkeeping_tables_and_creates_none(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(TWO)
+    states: Callable[[], Awaitable[list[str]]] = lambda: _status_of(trenova_database, folder)  # noqa: E731
+    assert run(states) == ["pending", "pending"]
+    assert query(trenova_database, "SELECT to_regclass('schema_migrations')") == [(None,)]
