@@ -46,12 +46,24 @@ def good(name: str, deps: str = "()") -> str:
     return GOOD.format(cls=name + "Seed", name=name, deps=deps)
 
 
+def booby_trapped(name: str, marker: Path, deps: str = "()") -> str:
+    """A valid seed file whose import writes ``marker`` and then exits the interpreter."""
+    trap = (
+        "from pathlib import Path\n"
+        f"Path({str(marker)!r}).write_text('imported')\n"
+        "raise SystemExit('seed files must never be imported by the scanner')\n"
+    )
+    return trap + good(name, deps)
+
+
 def test_scanning_reads_literals_without_importing(tmp_path: Path) -> None:
-    write(tmp_path, "development/05_b.py", good("B", '("A",)'))
-    write(tmp_path, "base/10_a.py", good("A"))
+    marker = tmp_path / "imported.marker"
+    write(tmp_path, "development/05_b.py", booby_trapped("B", marker, '("A",)'))
+    write(tmp_path, "base/10_a.py", booby_trapped("A", marker))
     write(tmp_path, "base/__init__.py", "raise SystemExit")
     write(tmp_path, "base/notes.txt", "ignored")
     registry = scan_seeds(tmp_path)
+    assert not marker.exists(), "scan_seeds imported a seed file"
     assert [(e.name, e.folder, e.order) for e in registry.seeds] == [
         ("A", "base", 10),
         ("B", "development", 5),
@@ -63,6 +75,24 @@ def test_scanning_reads_literals_without_importing(tmp_path: Path) -> None:
     assert b.has_rollback is False
     assert b.checksum.startswith("sha256:")
     assert b.path == "development/05_b.py"
+    sync_registry(tmp_path)
+    check_registry(tmp_path)
+    graph_problems(registry)
+    assert not marker.exists(), "seed-sync or seed-check imported a seed file"
+
+
+def test_a_seed_file_is_imported_only_when_the_seeder_loads_it_to_run(tmp_path: Path) -> None:
+    """The control for the test above: the trap does go off when a seed is really imported."""
+    from trenova_db.seeding.runner import load_seed
+
+    marker = tmp_path / "imported.marker"
+    write(tmp_path, "base/00_a.py", booby_trapped("A", marker))
+    sync_registry(tmp_path)
+    (entry,) = check_registry(tmp_path).seeds
+    assert not marker.exists()
+    with pytest.raises(SystemExit, match="must never be imported"):
+        load_seed(tmp_path, entry)
+    assert marker.read_text() == "imported"
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
