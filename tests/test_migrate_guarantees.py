@@ -6,7 +6,7 @@ problems. One fresh database per test, a real PostgreSQL."""
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -325,15 +325,10 @@ def test_durations_are_measured_per_migration_inside_a_group(
     assert stored == took
 
 
-async def _status_of(url: str, folder: Path) -> list[str]:
-    report = await status(url, migrations_dir=folder)
-    return [m.state for m in report.migrations]
-
-
 def test_status_needs_no_bookkeeping_tables_and_creates_none(
     trenova_database: str, migrations: Make
 ) -> None:
     folder = migrations(TWO)
-    states: Callable[[], Awaitable[list[str]]] = lambda: _status_of(trenova_database, folder)  # noqa: E731
-    assert run(states) == ["pending", "pending"]
+    report = run(lambda: status(trenova_database, migrations_dir=folder))
+    assert [m.state for m in report.migrations] == ["pending", "pending"]
     assert query(trenova_database, "SELECT to_regclass('schema_migrations')") == [(None,)]
