@@ -8,6 +8,7 @@ from pathlib import Path
 import anyio
 import asyncpg
 import msgspec
+import pytest
 
 from tests.conftest import ROOT, CliResult, query
 
@@ -135,3 +136,182 @@ def test_an_unparseable_url_is_never_echoed(cli: Cli, migrations: Make) -> None:
     result = cli("migrate", "--database-url", "not a url S3cretPW", "--migrations-dir", str(folder))
     assert result.code in (1, 2)
     assert "S3cretPW" not in result.out + result.err
+
+
+def test_reset_drops_the_schemas_migrations_made_so_it_can_run_twice(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {"000001_app.tx.up.sql": "CREATE SCHEMA app;\nCREATE TABLE app.t (id int);\n"}
+    )
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("reset", "--force", *a).code == 0
+    query(trenova_database, "INSERT INTO app.t VALUES (1)")
+    again = cli("reset", "--force", *a)
+    assert again.code == 0, again.err
+    assert "app" in again.out
+    assert query(trenova_database, "SELECT count(*) FROM app.t") == [(0,)]
+    assert query(trenova_database, "SELECT count(*) FROM schema_migrations") == [(1,)]
+
+
+def test_a_role_with_create_on_its_schema_only_can_migrate(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+    # schema exists; a least-privilege deploy role does not have it.
+    role = "trenova_lp_" + trenova_database.rsplit("_", 1)[-1][:12]
+    query(trenova_database, f"CREATE ROLE {role} LOGIN")
+    try:
+        query(trenova_database, f"CREATE SCHEMA deploy AUTHORIZATION {role}")
+        query(
+            trenova_database,
+            f"REVOKE CREATE ON DATABASE {trenova_database.rsplit('/', 1)[1]} FROM PUBLIC",
+        )
+        folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE deploy.a (id int);\n"})
+        url = trenova_database.replace("://postgres@", f"://{role}@")
+        result = cli(
+            "migrate", "--database-url", url, "--migrations-dir", str(folder), "--schema", "deploy"
+        )
+        assert result.code == 0, result.err
+        assert query(trenova_database, "SELECT version FROM deploy.schema_migrations") == [(1,)]
+        denied = cli("migrate", "--database-url", url, "--migrations-dir", str(folder))
+        assert denied.code == 1
+        assert "cannot create trenova-db's bookkeeping tables in schema 'public'" in denied.err
+        assert "--schema" in denied.err
+    finally:
+        query(trenova_database, f"DROP OWNED BY {role} CASCADE")
+        query(trenova_database, f"DROP ROLE {role}")
+
+
+def test_an_empty_database_url_is_an_error_not_the_embedded_server(
+    cli: Cli, migrations: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = migrations({"000001_a.tx.up.sql": "SELECT 1;"})
+    flag = cli("migrate", "--database-url", "", "--migrations-dir", str(folder))
+    assert flag.code == 2
+    assert "--database-url is empty" in flag.err
+    monkeypatch.setenv("DATABASE_URL", "")
+    env = cli("migrate", "--migrations-dir", str(folder))
+    assert env.code == 2
+    assert "DATABASE_URL is set but empty" in env.err
+    assert "unset it to use the embedded server" in env.err
+
+
+def test_an_impossible_port_is_a_configuration_error_in_json_too(
+    cli: Cli, migrations: Make
+) -> None:
+    folder = migrations({"000001_a.tx.up.sql": "SELECT 1;"})
+    url = "postgresql://u:Pw9secret@127.0.0.1:99999/db"
+    result = cli("status", "--json", "--database-url", url, "--migrations-dir", str(folder))
+    assert result.code == 2
+    doc = result.json()
+    assert doc["error"] == "ConfigurationError"
+    assert "port must be 0-65535" in doc["message"]
+    assert "Pw9secret" not in result.out + result.err
+    assert "Traceback" not in result.err
+
+
+def test_wrong_types_in_pyproject_are_configuration_errors(cli: Cli, tmp_path: Path) -> None:
+    for value in ("[1]", "true"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.trenova-db]\nconnect-timeout = {value}\n")
+        result = cli("status", "--database-url", "postgresql://x@127.0.0.1:1/x")
+        assert result.code == 2, value
+        assert f"invalid connect-timeout {value.replace('true', 'True')}" in result.err
+
+
+def test_paths_on_the_command_line_are_relative_to_where_you_stand(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.trenova-db]\nmigrations-dir = "db/sql"\n')
+    sub = tmp_path / "services" / "api"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    typed = cli("create", "from_flag", "--migrations-dir", "migs")
+    assert typed.code == 0, typed.err
+    assert (sub / "migs" / "000001_from_flag.up.sql").is_file()
+    configured = cli("create", "from_pyproject")
+    assert configured.code == 0, configured.err
+    assert (tmp_path / "db" / "sql" / "000001_from_pyproject.up.sql").is_file()
+
+
+def test_create_in_a_directory_that_cannot_exist_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = cli("create", "x", "--migrations-dir", str(blocker / "sql"))
+    assert result.code == 2
+    assert f"cannot create a migration in {blocker / 'sql'}" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_failed_run_says_what_it_completed_before_the_failure(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000002_b.up.sql": "CREATE TABLE b (id int);\nSELECT 1 / 0;\n",
+        }
+    )
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    failed = cli("migrate", *a)
+    assert failed.code == 1
+    assert "done before this: applied 1 (a)" in failed.err
+    query(trenova_database, "DROP TABLE b")  # the human decision: undo by hand
+    resolved = cli("repair", "--version", "2", "--rolled-back", *a)
+    assert resolved.code == 0, resolved.err
+    (folder / "000002_b.up.sql").write_text("CREATE TABLE b (id int);\n")
+    (folder / "000002_b.down.sql").write_text("DROP TABLE b;\nDROP TABLE nope;\n")
+    (folder / "000001_a.tx.down.sql").write_text("DROP TABLE a;\n")
+    (folder / "000003_c.tx.up.sql").write_text("CREATE TABLE c (id int);\n")
+    (folder / "000003_c.tx.down.sql").write_text("DROP TABLE c;\n")
+    assert cli("migrate", *a).code == 0
+    back = cli("rollback", "--target", "3", "--json", *a)
+    assert back.code == 1
+    doc = back.json()
+    assert doc["done"] == ["rolled back 3 (c)"]
+    row = query(
+        trenova_database,
+        "SELECT dirty, statements_done, error FROM schema_migrations WHERE version = 2",
+    )
+    dirty, done, error = row[0]
+    assert (dirty, done) == (True, 1), "statements_done counts the down file's statements"
+    assert "statement 2 of 2" in error
+
+
+def test_a_refused_repair_is_audited_as_refused_not_left_running(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE a (id int);\n"})
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    assert cli("repair", "--version", "1", "--applied", *a).code == 4
+    assert cli("repair", "--version", "99", "--applied", *a).code == 4
+    rows = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("migrate", "success"),
+        ("repair", "refused"),
+        ("repair", "refused"),
+    ]
+
+
+def test_a_combination_of_history_problems_gets_one_fix_per_problem(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000002_b.tx.up.sql": "CREATE TABLE b (id int);\n",
+        }
+    )
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    (folder / "000001_a.tx.up.sql").unlink()
+    (folder / "000002_b.tx.up.sql").write_text("CREATE TABLE b (id bigint);\n")
+    (folder / "000000_z.tx.up.sql").write_text("SELECT 1;\n")
+    result = cli("migrate", *a)
+    assert result.code == 4
+    assert "changed: restore the applied files" in result.err
+    assert "file gone: restore the deleted files, or run `trenova-db repair --forget-missing`" in (
+        result.err
+    )
+    assert "out of order: renumber the new migrations" in result.err

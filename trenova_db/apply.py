@@ -180,7 +180,7 @@ class Applier:
                 f"dirty, statements_done) VALUES ({v}, {quote_literal(m.name)}, 'notx', "
                 f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)"
             )
-            await self._run_statements(m, m.up_path, m.up_sql, statements, track=True)
+            await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
             elapsed = int((time.perf_counter() - started) * 1000)
             await self.conn.execute(
                 f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
@@ -207,14 +207,16 @@ class Applier:
                         exc, m, m.down_path, m.down_sql, len(prefix), tx=True, down=True
                     ) from exc
             else:
+                # statements_done counts the down file's statements from here
+                # on; the error column says which direction stopped.
                 await self.conn.execute(
-                    f"UPDATE {self.table} SET dirty = true, "
+                    f"UPDATE {self.table} SET dirty = true, statements_done = 0, "
                     f"error = 'rollback in progress' WHERE version = {m.version}"
                 )
                 from .splitter import split_statements
 
                 statements = split_statements(m.down_sql)
-                await self._run_statements(m, m.down_path, m.down_sql, statements, track=False)
+                await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
                 await self.conn.execute(delete)
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=m.down_kind == "tx") from exc
@@ -223,7 +225,7 @@ class Applier:
     # -- helpers ------------------------------------------------------------
 
     async def _run_statements(
-        self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, track: bool
+        self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, down: bool
     ) -> None:
         for i, st in enumerate(statements):
             try:
@@ -237,17 +239,16 @@ class Applier:
                     0,
                     tx=False,
                     statement=(i + 1, len(statements), st),
-                    down=not track,
+                    down=down,
                 )
                 await self.conn.execute(
                     f"UPDATE {self.table} SET dirty = true, error = "
                     f"{quote_literal(failure.message)} WHERE version = {m.version}"
                 )
                 raise failure from exc
-            if track:
-                await self.conn.execute(
-                    f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
-                )
+            await self.conn.execute(
+                f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
+            )
 
     async def _rollback_quietly(self) -> None:
         try:

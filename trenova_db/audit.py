@@ -26,6 +26,8 @@ def outcome_of(exc: BaseException) -> str:
         return "refused"
     if isinstance(exc, LockTimeout):
         return "lock-timeout"
+    if not isinstance(exc, Exception):  # Ctrl-C, task cancelled, process exiting
+        return "interrupted"
     return "failed"
 
 
@@ -82,3 +84,13 @@ class Audit:
             )
         except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
             pass
+
+    async def fail(self, exc: BaseException, details: dict[str, Any]) -> None:
+        """Record why the run stopped, even while it is being cancelled."""
+        import anyio
+
+        details = {"error": str(exc) or type(exc).__name__, **details}
+        # Shielded and bounded: a Ctrl-C must still leave an honest audit row,
+        # but must not hang on a connection that is going away.
+        with anyio.move_on_after(3, shield=True):
+            await self.finish(outcome_of(exc), details)

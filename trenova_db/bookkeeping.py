@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from .errors import HistoryMismatch
+from .errors import HistoryMismatch, QueryFailed
 
 __all__ = [
     "CURRENT_VERSION",
@@ -101,18 +101,33 @@ def _internal_migrations(s: str) -> list[tuple[int, str]]:
 CURRENT_VERSION = len(_internal_migrations("x"))
 
 
+def _no_privilege(schema: str, exc: Exception) -> QueryFailed:
+    return QueryFailed(
+        f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
+        hint=f"grant the user CREATE on schema {schema!r} (or on the database, if the "
+        "schema does not exist yet), or pass --schema naming a schema it owns",
+    )
+
+
 async def ensure_bookkeeping(conn: Any, schema: str) -> int:
     """Bring the bookkeeping tables to CURRENT_VERSION. Call under the lock.
 
     Returns the version found before upgrading (0 = fresh database).
     """
     s = quote_ident(schema)
-    await conn.execute(
-        f"CREATE SCHEMA IF NOT EXISTS {s};"
-        f"CREATE TABLE IF NOT EXISTS {s}.trenova_db_versions ("
-        " version integer PRIMARY KEY,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"
-    )
+    try:
+        # CREATE SCHEMA IF NOT EXISTS checks the database-level CREATE right
+        # even when the schema exists: a least-privilege role owning only its
+        # schema must not need it.
+        if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", s):
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {s}.trenova_db_versions ("
+            " version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise _no_privilege(schema, exc) from exc
     found = await conn.fetchval(f"SELECT coalesce(max(version), 0) FROM {s}.trenova_db_versions")
     for version, sql in _internal_migrations(s):
         if version <= found:
@@ -123,6 +138,8 @@ async def ensure_bookkeeping(conn: Any, schema: str) -> int:
                 await conn.execute(
                     f"INSERT INTO {s}.trenova_db_versions (version) VALUES ({version})"
                 )
+        except asyncpg.InsufficientPrivilegeError as exc:
+            raise _no_privilege(schema, exc) from exc
         except asyncpg.DuplicateObjectError as exc:
             raise HistoryMismatch(
                 f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",

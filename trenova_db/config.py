@@ -75,6 +75,10 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 def parse_duration(value: str | float | int, *, name: str = "duration") -> float:
     """``"1s"``, ``"500ms"``, ``"2m"``, ``"1.5"`` (seconds) or a number -> seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigurationError(
+            f"invalid {name} {value!r}: expected a number of seconds or a string like '10s'"
+        )
     if isinstance(value, int | float):
         seconds = float(value)
     else:
@@ -239,6 +243,15 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     return {_CONFIG_KEYS[k]: v for k, v in section.items()}
 
 
+def _refuse_empty_url(what: str) -> None:
+    # Falling back to the embedded server here would let a CI job whose
+    # secret is missing migrate a throwaway local database and report success.
+    raise ConfigurationError(
+        f"{what}: no database to connect to",
+        hint="give a postgresql:// URL, or unset it to use the embedded server",
+    )
+
+
 def resolve_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -250,14 +263,24 @@ def resolve_settings(
     root = find_project_root(cwd or Path.cwd())
     merged: dict[str, Any] = {}
     merged.update(read_pyproject(root))
+    # Paths from pyproject are relative to the project root; paths typed on
+    # the command line or set in the environment, to where the user stands.
+    here = (cwd or Path.cwd()).resolve()
+    relative_to = {key: root for key in merged}
     # Later names in _ENV_VARS are weaker aliases: apply them first.
     for var, key in reversed(_ENV_VARS):
         value = environ.get(var)
         if value:
             merged[key] = value
+            relative_to[key] = here
+        elif value == "" and key == "database_url":
+            _refuse_empty_url(f"{var} is set but empty")
     for key, value in (flags or {}).items():
         if value is not None:
+            if key == "database_url" and not str(value).strip():
+                _refuse_empty_url("--database-url is empty")
             merged[key] = value
+            relative_to[key] = here
 
     lock_timeout_set = "lock_timeout" in merged
     out: dict[str, Any] = {"project_root": root, "lock_timeout_set": lock_timeout_set}
@@ -268,7 +291,7 @@ def resolve_settings(
     for key in ("migrations_dir", "seeds_dir"):
         if key in merged:
             path = Path(str(merged[key]))
-            out[key] = path if path.is_absolute() else root / path
+            out[key] = path if path.is_absolute() else relative_to[key] / path
         else:
             out[key] = root / ("sql" if key == "migrations_dir" else "seeds")
     if "schema" in merged:

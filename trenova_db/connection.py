@@ -103,7 +103,7 @@ async def connect(
             retry = isinstance(exc, _RETRYABLE) and time.monotonic() + delay < deadline
             if not retry:
                 # asyncpg's ValueError text can echo the DSN: do not chain it.
-                cause = None if isinstance(exc, ValueError) else exc
+                cause = None if isinstance(exc, ValueError | OverflowError | TypeError) else exc
                 raise _translate(exc, dsn, secret, attempt) from cause
         log.debug("connect attempt %d failed; retrying in %.2fs", attempt, delay)
         import anyio  # only on a retry: keeps the no-op start-up lean
@@ -115,7 +115,7 @@ async def connect(
     return conn
 
 
-def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Exception:
+def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> TrenovaDBError:
     """One message per failure kind; the DSN masked, the password never echoed."""
     where = mask_dsn(dsn)
     reason = mask_secrets(str(exc) or type(exc).__name__, secret)
@@ -131,10 +131,11 @@ def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Ex
             f"cannot connect to {where}: {reason}",
             hint="create the database first (createdb), or fix the name in the URL",
         )
-    if isinstance(exc, ValueError):  # asyncpg's malformed-DSN error
+    if isinstance(exc, ValueError | OverflowError | TypeError):  # malformed DSN parts
         return ConfigurationError(
             f"invalid database URL {where}: {reason}",
-            hint="use postgresql://user:password@host:port/database",
+            hint="use postgresql://USER@HOST:PORT/DATABASE, with the password after USER: "
+            "and special characters in it percent-encoded",
         )
     if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
         tries = f" after {attempt} attempts" if attempt > 1 else ""
@@ -143,7 +144,10 @@ def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Ex
             hint="is PostgreSQL running and reachable? check host and port in the URL, "
             "or raise --connect-timeout while the server starts",
         )
-    return exc
+    return DatabaseUnavailable(
+        f"cannot connect to {where}: {type(exc).__name__}: {reason}",
+        hint="check the URL in DATABASE_URL / --database-url",
+    )
 
 
 def translate_query_error(exc: BaseException) -> TrenovaDBError:

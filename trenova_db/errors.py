@@ -49,11 +49,17 @@ class TrenovaDBError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # What the run completed before it stopped (applied, rolled back,
+        # seeded): an operator must not have to guess it from the tables.
+        self.done: list[str] = []
 
     def __str__(self) -> str:
+        text = self.message
+        if self.done:
+            text += "\n  done before this: " + ", ".join(self.done)
         if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
-        return self.message
+            text += f"\n  hint: {self.hint}"
+        return text
 
 
 class ConfigurationError(TrenovaDBError):

@@ -65,6 +65,13 @@ async def _audit_once(
         pass  # unreachable database or no bookkeeping yet: the run's own error matters
 
 
+_USER_SCHEMAS = """
+SELECT nspname FROM pg_namespace
+WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'
+ORDER BY nspname = 'public' DESC, nspname
+"""
+
+
 async def run_reset(
     settings: Settings,
     *,
@@ -81,7 +88,7 @@ async def run_reset(
     env = settings.environment
     if env.is_protected:
         raise Refused(
-            f"reset is refused in {env.value}: it drops every table",
+            f"reset is refused in {env.value}: it drops every schema and its data",
             hint="reset is for development and test databases only",
         )
     if not (force or confirmed):
@@ -102,10 +109,12 @@ async def run_reset(
 
         registry = check_registry(settings.seeds_dir)
         order_seeds(select_seeds(registry, env), registry)
-    schemas = ["public"] if settings.schema == "public" else ["public", settings.schema]
     report = ResetReport(database=settings.masked_url, environment=env.value)
     async with session(settings, "reset") as conn, locked(settings, "reset"):
         async with conn.transaction():
+            # Every schema the migrations may have made, not just public: a
+            # schema left behind makes the rebuild fail on CREATE SCHEMA.
+            schemas = [r[0] for r in await conn.fetch(_USER_SCHEMAS)]
             for schema in schemas:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
             await conn.execute("CREATE SCHEMA public")

@@ -20,7 +20,7 @@ import asyncpg
 
 from . import bookkeeping
 from .apply import Applier
-from .audit import Audit, actor, audit_values, host, outcome_of
+from .audit import Audit, actor, audit_values, host
 from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
 from .connection import connect, translate_query_error
@@ -188,11 +188,10 @@ async def run_migrate(
                     item.duration_ms = durations.get(item.version)
                 if progress:
                     progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
-        except TrenovaDBError as exc:
-            await audit.finish(
-                outcome_of(exc),
-                {"error": str(exc), "applied": [m.version for m in report.applied]},
-            )
+        except BaseException as exc:
+            await audit.fail(exc, {"applied": [m.version for m in report.applied]})
+            if isinstance(exc, TrenovaDBError):
+                exc.done = [f"applied {m.version} ({m.name})" for m in report.applied]
             raise
         report.duration_ms = (time.perf_counter() - started) * 1000
         await audit.finish(
@@ -313,11 +312,10 @@ async def run_rollback(
                     item = _item(m, "rolled-back", verbose=verbose, down=True)
                     item.duration_ms = ms
                     report.rolled_back.append(item)
-            except TrenovaDBError as exc:
-                await audit.finish(
-                    outcome_of(exc),
-                    {"error": str(exc), "rolled_back": [m.version for m in report.rolled_back]},
-                )
+            except BaseException as exc:
+                await audit.fail(exc, {"rolled_back": [m.version for m in report.rolled_back]})
+                if isinstance(exc, TrenovaDBError):
+                    exc.done = [f"rolled back {m.version} ({m.name})" for m in report.rolled_back]
                 raise
             await audit.finish("success", {"rolled_back": [m.version for m in report.rolled_back]})
     report.duration_ms = (time.perf_counter() - started) * 1000
@@ -338,73 +336,82 @@ async def run_repair(
             hint="e.g. `trenova-db repair --version 5 --applied`",
         )
     files = discover_migrations(settings.migrations_dir)
-    by_version = files.by_version()
     report = RepairReport(database=settings.masked_url, schema=settings.schema)
-    s = bookkeeping.quote_ident(settings.schema)
     async with session(settings, "repair") as conn, locked(settings, "repair"):
         await ensure_bookkeeping(conn, settings.schema)
         audit = Audit(conn, settings.schema, "repair", settings.environment.value)
         await audit.start()
-        history = await read_history(conn, settings.schema)
-        rows = {r.version: r for r in history.applied}
-        async with conn.transaction():
-            if version is not None:
-                row = rows.get(version)
-                if row is None:
-                    raise HistoryMismatch(
-                        f"version {version} is not in the history; nothing to repair"
-                    )
-                if not row.dirty:
-                    raise HistoryMismatch(
-                        f"version {version} ({row.name}) is not dirty; nothing to resolve",
-                        hint="--version is for dirty migrations; plain `trenova-db repair` "
-                        "realigns changed checksums",
-                    )
-                if mark == "rolled-back":
-                    await conn.execute(
-                        f"DELETE FROM {s}.schema_migrations WHERE version = $1", version
-                    )
-                    report.actions.append(
-                        f"version {version} ({row.name}): forgotten (marked rolled back)"
-                    )
-                else:
-                    f = by_version.get(version)
-                    checksum = f.checksum if f else row.checksum
-                    await conn.execute(
-                        f"UPDATE {s}.schema_migrations SET dirty = false, error = NULL, "
-                        "checksum = $2 WHERE version = $1",
-                        version,
-                        checksum,
-                    )
-                    report.actions.append(f"version {version} ({row.name}): marked applied")
-            for row in history.applied:
-                if row.version == version:
-                    continue
-                f = by_version.get(row.version)
-                if row.dirty:
-                    report.remaining.append(
-                        f"version {row.version} ({row.name}) is still dirty: decide, then run "
-                        f"`trenova-db repair --version {row.version} --applied` or `--rolled-back`"
-                    )
-                elif f is None and forget_missing:
-                    await conn.execute(
-                        f"DELETE FROM {s}.schema_migrations WHERE version = $1", row.version
-                    )
-                    report.actions.append(
-                        f"version {row.version} ({row.name}): file gone, forgotten"
-                    )
-                elif f is not None and f.checksum != row.checksum:
-                    await conn.execute(
-                        f"UPDATE {s}.schema_migrations SET checksum = $2 WHERE version = $1",
-                        row.version,
-                        f.checksum,
-                    )
-                    report.actions.append(
-                        f"version {row.version} ({f.label}): checksum realigned to "
-                        f"{f.checksum[:19]}..."
-                    )
+        try:
+            await _repair(conn, settings, files, report, version, mark, forget_missing)
+        except BaseException as exc:
+            await audit.fail(exc, {})
+            raise
         await audit.finish("success", {"actions": report.actions})
     return report
+
+
+async def _repair(
+    conn: Any,
+    settings: Settings,
+    files: MigrationSet,
+    report: RepairReport,
+    version: int | None,
+    mark: str | None,
+    forget_missing: bool,
+) -> None:
+    by_version = files.by_version()
+    s = bookkeeping.quote_ident(settings.schema)
+    history = await read_history(conn, settings.schema)
+    rows = {r.version: r for r in history.applied}
+    async with conn.transaction():
+        if version is not None:
+            row = rows.get(version)
+            if row is None:
+                raise HistoryMismatch(f"version {version} is not in the history; nothing to repair")
+            if not row.dirty:
+                raise HistoryMismatch(
+                    f"version {version} ({row.name}) is not dirty; nothing to resolve",
+                    hint="--version is for dirty migrations; plain `trenova-db repair` "
+                    "realigns changed checksums",
+                )
+            if mark == "rolled-back":
+                await conn.execute(f"DELETE FROM {s}.schema_migrations WHERE version = $1", version)
+                report.actions.append(
+                    f"version {version} ({row.name}): forgotten (marked rolled back)"
+                )
+            else:
+                f = by_version.get(version)
+                checksum = f.checksum if f else row.checksum
+                await conn.execute(
+                    f"UPDATE {s}.schema_migrations SET dirty = false, error = NULL, "
+                    "checksum = $2 WHERE version = $1",
+                    version,
+                    checksum,
+                )
+                report.actions.append(f"version {version} ({row.name}): marked applied")
+        for row in history.applied:
+            if row.version == version:
+                continue
+            f = by_version.get(row.version)
+            if row.dirty:
+                report.remaining.append(
+                    f"version {row.version} ({row.name}) is still dirty: decide, then run "
+                    f"`trenova-db repair --version {row.version} --applied` or `--rolled-back`"
+                )
+            elif f is None and forget_missing:
+                await conn.execute(
+                    f"DELETE FROM {s}.schema_migrations WHERE version = $1", row.version
+                )
+                report.actions.append(f"version {row.version} ({row.name}): file gone, forgotten")
+            elif f is not None and f.checksum != row.checksum:
+                await conn.execute(
+                    f"UPDATE {s}.schema_migrations SET checksum = $2 WHERE version = $1",
+                    row.version,
+                    f.checksum,
+                )
+                report.actions.append(
+                    f"version {row.version} ({f.label}): checksum realigned to {f.checksum[:19]}..."
+                )
 
 
 async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusReport:

@@ -48,19 +48,30 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _hint(plan: Plan) -> str:
+    """One remedy per kind of problem found, in the order to apply them."""
+    remedies = []
     if plan.dirty:
-        return (
-            "inspect the database, finish or undo the failed migration by hand, then run "
-            "`trenova-db repair --version N --applied` or `--rolled-back`"
+        remedies.append(
+            "dirty: inspect the database, finish or undo the failed migration by hand, then "
+            "run `trenova-db repair --version N --applied` or `--rolled-back`"
         )
     if plan.drift:
-        return (
-            "restore the applied files (git checkout), or if the edit is intentional run "
-            "`trenova-db repair` to record the new checksums"
+        remedies.append(
+            "changed: restore the applied files (git checkout), or if the edit is intentional "
+            "run `trenova-db repair` to record the new checksums"
         )
     if plan.missing:
-        return "restore the deleted files, or run `trenova-db repair --forget-missing`"
-    return "renumber the new migrations above the newest applied one, or pass --allow-out-of-order"
+        remedies.append(
+            "file gone: restore the deleted files, or run `trenova-db repair --forget-missing`"
+        )
+    if plan.out_of_order:
+        remedies.append(
+            "out of order: renumber the new migrations above the newest applied one, or pass "
+            "--allow-out-of-order"
+        )
+    if len(remedies) == 1:
+        return remedies[0].split(": ", 1)[1]
+    return "\n        ".join(["one fix per problem:", *remedies])
 
 
 def describe_dirty(row: AppliedMigration) -> str:

@@ -23,6 +23,13 @@ class CreatedMigration(msgspec.Struct, frozen=True, kw_only=True):
     down: str
 
 
+def _unwritable(directory: Path, exc: OSError) -> ConfigurationError:
+    return ConfigurationError(
+        f"cannot create a migration in {directory}: {exc.strerror or exc}",
+        hint="pass --migrations-dir naming a directory you can write to",
+    )
+
+
 def create_migration(directory: Path, name: str, *, tx: bool = False) -> CreatedMigration:
     """Write ``NNNNNN_name[.tx].up.sql`` and its down file; return their paths."""
     if not _NAME.match(name):
@@ -31,10 +38,14 @@ def create_migration(directory: Path, name: str, *, tx: bool = False) -> Created
             "(at most 100 characters)",
             hint="e.g. `trenova-db create add_shipments_table`",
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        entries = list(os.scandir(directory))
+    except OSError as exc:
+        raise _unwritable(directory, exc) from exc
     newest = -1
     width = DEFAULT_WIDTH
-    for entry in os.scandir(directory):
+    for entry in entries:
         match = MIGRATION_NAME.match(entry.name)
         if match is None:
             continue
@@ -72,4 +83,8 @@ def create_migration(directory: Path, name: str, *, tx: bool = False) -> Created
         for path in written:
             path.unlink()
         raise ConfigurationError(f"{exc.filename} already exists; not overwriting") from exc
+    except OSError as exc:
+        for path in written:
+            path.unlink()
+        raise _unwritable(directory, exc) from exc
     return CreatedMigration(version=version, up=str(up), down=str(down))

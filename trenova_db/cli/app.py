@@ -350,7 +350,8 @@ def reset(
         confirmed = False
         if not s.environment.is_protected and not force:
             confirmed = out.confirm(
-                f"Drop every table in {s.masked_url} ({s.environment.value})?", force=False
+                f"Drop every schema and all data in {s.masked_url} ({s.environment.value})?",
+                force=False,
             )
             if not confirmed and sys.stdin.isatty():
                 raise out.refuse_unconfirmed("reset")

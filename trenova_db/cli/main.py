@@ -12,6 +12,7 @@ from .common import parse_fast
 from .output import Output
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
 def _secret(args: list[str]) -> str | None:
@@ -38,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _full(args)
     except TrenovaDBError as exc:
         return Output(json="--json" in args, secret=_secret(args)).error(exc)
+    except BrokenPipeError:
+        # The reader went away (`trenova-db status | head`): stop quietly, as
+        # git does, and keep Python from complaining while it flushes stdout.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         interrupted = TrenovaDBError(
             "interrupted",

@@ -58,9 +58,11 @@ class Output:
                 "error": type(exc).__name__,
                 # problems are listed once, under "problems", not in the message too
                 "message": mask_secrets(getattr(exc, "summary", exc.message), self.secret),
-                "hint": exc.hint,
+                "hint": mask_secrets(exc.hint, self.secret) if exc.hint else None,
                 "exit_code": exc.exit_code,
             }
+            if exc.done:
+                doc["done"] = exc.done
             problems = getattr(exc, "problems", None)
             if problems:
                 doc["problems"] = [mask_secrets(p, self.secret) for p in problems]
@@ -283,7 +285,8 @@ def _setup(out: Output, r: SetupReport) -> None:
 
 
 def _reset(out: Output, r: ResetReport) -> None:
-    out.line(f"reset: dropped schema(s) {', '.join(r.schemas_dropped)} and recreated public")
+    dropped = ", ".join(r.schemas_dropped) or "none"
+    out.line(f"reset: dropped schema(s) {dropped} and recreated public")
     if r.migrate:
         _migrate(out, r.migrate)
     if r.seed:
