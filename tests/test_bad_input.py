@@ -33,7 +33,7 @@ def test_reset_checks_the_files_before_dropping_anything(
     assert query(trenova_migrated_database, "SELECT count(*) FROM schema_migrations") == [(8,)]
 
 
-def test_a_cancelled_bookkeeping_query_is_a_clean_error(
+def test_a_locked_bookkeeping_table_is_a_lock_timeout_in_json(
     trenova_migrated_database: str, cli: Cli
 ) -> None:
     a = ("--database-url", trenova_migrated_database, "--migrations-dir", str(SQL))
@@ -53,10 +53,6 @@ def test_a_cancelled_bookkeeping_query_is_a_clean_error(
     assert locked.code == 3
     assert msgspec.json.decode(locked.out)["error"] == "LockTimeout"
     assert "Traceback" not in locked.err
-    timed_out = cli("status", "--statement-timeout", "1ms", *a)
-    assert timed_out.code == 1
-    assert "a query was cancelled" in timed_out.err
-    assert "Traceback" not in timed_out.err
 
 
 def test_a_missing_seeds_dir_is_a_configuration_error_and_creates_nothing(
@@ -134,7 +130,8 @@ def test_repair_of_a_clean_version_and_rollback_of_an_unapplied_seed_are_refused
 def test_an_unparseable_url_is_never_echoed(cli: Cli, migrations: Make) -> None:
     folder = migrations({"000001_a.tx.up.sql": "SELECT 1;"})
     result = cli("migrate", "--database-url", "not a url S3cretPW", "--migrations-dir", str(folder))
-    assert result.code in (1, 2)
+    assert result.code == 2
+    assert "invalid database URL" in result.err
     assert "S3cretPW" not in result.out + result.err
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -29,7 +31,7 @@ def test_help_and_version(cli: Cli) -> None:
     assert result.code == 0
     for command in ("migrate", "rollback", "seed-watch", "reset", "embedded"):
         assert command in result.out
-    assert cli("--version").out.strip() == "0.1.0"
+    assert cli("--version").out.strip() == importlib.metadata.version("trenova-db")
 
 
 def test_unknown_environment_lists_accepted_names(cli: Cli, migrations: Make) -> None:
@@ -103,18 +105,20 @@ def test_debug_logs_every_statement_with_its_duration(
 ) -> None:
     folder = migrations(FILES)
     monkeypatch.setenv("TRENOVA_DB_DEBUG", "1")
-    result = cli(
-        "rollback", "--dry-run", "--database-url", trenova_database, "--migrations-dir", str(folder)
-    )
-    assert result.code == 0
-    monkeypatch.setenv("TRENOVA_DB_DEBUG", "1")
     applied = cli(
         "migrate", "--verbose", "--database-url", trenova_database, "--migrations-dir", str(folder)
     )
     assert applied.code == 0
-    assert "[trenova-db]" in applied.err
-    assert " ms  " in applied.err
-    assert "pg_try_advisory_lock" in applied.err
+    logged = [line for line in applied.err.splitlines() if line.startswith("[trenova-db]")]
+    assert all(re.match(r"\[trenova-db\] +[0-9.]+ ms  \S", line) for line in logged), logged
+    for statement in ("pg_try_advisory_lock", "CREATE TABLE a (id int)", "schema_migrations"):
+        assert any(statement in line for line in logged), statement
+    quiet = cli("status", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert quiet.code == 0
+    assert "[trenova-db]" in quiet.err
+    monkeypatch.delenv("TRENOVA_DB_DEBUG")
+    silent = cli("status", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert "[trenova-db]" not in silent.err
 
 
 def test_verbose_dry_run_json_is_one_document_with_sql(

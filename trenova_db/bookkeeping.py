@@ -15,12 +15,14 @@ a single round trip (a prepared ``fetch`` would cost two).
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from .connection import log_copy
 from .errors import HistoryMismatch, QueryFailed
 
 __all__ = [
@@ -235,14 +237,19 @@ async def read_history(
     ``full=False`` skips the columns only reports need (the boot-time path).
     """
     buffer = io.BytesIO()
+    query = _history_query(schema, audit_values, full=full)
+    started = time.perf_counter()
     try:
         # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
-        await conn.copy_from_query(_history_query(schema, audit_values, full=full), output=buffer)
-    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        await conn.copy_from_query(query, output=buffer)
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError) as exc:
+        log_copy(conn, query, started, exc)
         return History(internal_version=0)
-    except asyncpg.UndefinedColumnError:
+    except asyncpg.UndefinedColumnError as exc:
+        log_copy(conn, query, started, exc)
         # Tables of an older layout: the slow path upgrades them under the lock.
         return History(internal_version=-1)
+    log_copy(conn, query, started, None)
     applied: list[AppliedMigration] = []
     internal_version = 0
     audit_id: int | None = None

@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import time
+import weakref
 from typing import Any
 
 import asyncpg
@@ -27,7 +28,7 @@ from .errors import (
     TrenovaDBError,
 )
 
-__all__ = ["connect", "session_settings", "translate_query_error"]
+__all__ = ["connect", "log_copy", "session_settings", "translate_query_error"]
 
 log = logging.getLogger("trenova_db")
 
@@ -62,10 +63,24 @@ def session_settings(
 
 
 def _debug_logger(record: Any) -> None:
-    elapsed_ms = record.elapsed * 1000
-    status = f" ERROR {record.exception!r}" if record.exception else ""
-    query = " ".join(str(record.query).split())
-    print(f"[trenova-db] {elapsed_ms:8.2f} ms  {query}{status}", file=sys.stderr)
+    _print_statement(record.query, record.elapsed, record.exception)
+
+
+def _print_statement(query: str, elapsed: float, exception: BaseException | None) -> None:
+    status = f" ERROR {exception!r}" if exception else ""
+    text = " ".join(str(query).split())
+    print(f"[trenova-db] {elapsed * 1000:8.2f} ms  {text}{status}", file=sys.stderr)
+
+
+# Connections opened with debug=True. asyncpg's query logger does not see
+# COPY, which is how the history is read; callers log those via log_copy.
+_DEBUG_CONNECTIONS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def log_copy(conn: Any, query: str, started: float, exception: BaseException | None) -> None:
+    """Print a COPY like the query logger prints everything else (debug only)."""
+    if conn in _DEBUG_CONNECTIONS:
+        _print_statement(f"COPY ({query}) TO STDOUT", time.perf_counter() - started, exception)
 
 
 async def connect(
@@ -112,6 +127,7 @@ async def connect(
         delay = min(delay * 2, 1.0)
     if debug:
         conn.add_query_logger(_debug_logger)
+        _DEBUG_CONNECTIONS.add(conn)
     return conn
 
 
