@@ -6,6 +6,8 @@ problems. One fresh database per test, a real PostgreSQL."""
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +17,7 @@ import asyncpg
 import msgspec
 import pytest
 
-from tests.conftest import ROOT, CliResult, query, run
+from tests.conftest import ROOT, CliResult, cli_process, query, run
 from trenova_db import ConfigurationError, migrate, rollback, status
 from trenova_db.discovery import discover_migrations
 from trenova_db.lock import MigrationLock
@@ -332,3 +334,35 @@ def test_status_needs_no_bookkeeping_tables_and_creates_none(
     report = run(lambda: status(trenova_database, migrations_dir=folder))
     assert [m.state for m in report.migrations] == ["pending", "pending"]
     assert query(trenova_database, "SELECT to_regclass('schema_migrations')") == [(None,)]
+
+
+def test_ctrl_c_during_a_notx_migration_exits_130_leaves_it_dirty_and_audits_it(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations({"000001_slow.up.sql": "CREATE TABLE s (id int);\nSELECT pg_sleep(30);\n"})
+    proc = cli_process(
+        "migrate", "--database-url", trenova_database, "--migrations-dir", str(folder)
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            sleeping = query(
+                trenova_database,
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'",
+            )
+            if sleeping == [(1,)]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the migration never reached its second statement")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    row = query(trenova_database, "SELECT dirty, statements_done FROM schema_migrations")
+    assert [tuple(r) for r in row] == [(True, 1)]
+    audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit")
+    assert [tuple(r) for r in audit] == [("migrate", "interrupted")]
