@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import queue
 import signal
 import subprocess
 import sys
-import time
+import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from tests.conftest import ROOT, CliResult, query, run, write_migrations
@@ -122,18 +126,124 @@ def test_admin_password_comes_from_the_environment_or_is_random_and_must_change(
     assert must_change is False
 
 
-@pytest.mark.parametrize(
-    "seed",
-    ["USStates", "AdminAccount", "Permissions", "TestOrganizations", "TestUsers", "TestFixtures"],
-)
+# What each shipped seed is there to write, checked after its second run.
+SHIPPED: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
+    "USStates": (
+        "SELECT count(*), count(*) FILTER (WHERE abbreviation IN ('TX', 'NY', 'IL', 'DC')) "
+        "FROM us_states",
+        [(51, 4)],
+    ),
+    "AdminAccount": (
+        "SELECT b.code, o.scac_code, u.username, u.is_system_admin FROM users u "
+        "JOIN organizations o ON o.id = u.organization_id "
+        "JOIN business_units b ON b.id = u.business_unit_id "
+        "WHERE b.is_default AND o.is_default AND u.email = 'admin@trenova.app'",
+        [("TRENOVA", "TRNV", "admin", True)],
+    ),
+    "Permissions": (
+        "SELECT r.is_system, count(rp.*) = (SELECT count(*) FROM permissions), "
+        "(SELECT count(*) > 50 FROM permissions) FROM roles r "
+        "JOIN role_permissions rp ON rp.role_id = r.id WHERE r.name = 'Administrator' "
+        "GROUP BY r.is_system",
+        [(True, True, True)],
+    ),
+    "TestOrganizations": (
+        "SELECT o.scac_code, s.abbreviation FROM organizations o "
+        "JOIN us_states s ON s.id = o.state_id "
+        "WHERE o.scac_code IN ('LSFT', 'EMPC', 'PRTR') ORDER BY 1",
+        [("EMPC", "NY"), ("LSFT", "TX"), ("PRTR", "IL")],
+    ),
+    "TestUsers": (
+        "SELECT u.username, r.name FROM users u JOIN user_roles ur ON ur.user_id = u.id "
+        "JOIN roles r ON r.id = ur.role_id WHERE u.email LIKE '%@trenova.dev' ORDER BY 1",
+        [
+            ("dispatcher", "Dispatcher"),
+            ("driver1", "Driver"),
+            ("driver2", "Driver"),
+            ("manager", "Manager"),
+            ("viewer", "Viewer"),
+        ],
+    ),
+    "TestFixtures": (
+        "SELECT u.username, u.status, o.scac_code, o.status FROM users u "
+        "JOIN organizations o ON o.id = u.organization_id WHERE u.username = 'suspended'",
+        [("suspended", "Suspended", "DRMT", "Inactive")],
+    ),
+}
+
+
+# A table each seed's first run must count in seed_history.details.rows
+WRITES = {
+    "USStates": "us_states",
+    "AdminAccount": "users",
+    "Permissions": "role_permissions",
+    "TestOrganizations": "organizations",
+    "TestUsers": "user_roles",
+    "TestFixtures": "users",
+}
+
+
+@pytest.mark.parametrize("seed", list(SHIPPED))
 def test_shipped_seeds_are_idempotent(trenova_migrated_database: str, seed: str) -> None:
     snapshot = run(
         lambda: assert_seed_idempotent(
             trenova_migrated_database, seed, seeds_dir=SEEDS, environment=Environment.TEST
         )
     )
-    assert snapshot["users"][0] == 7  # admin, manager, dispatcher, 2 drivers, viewer, suspended
-    assert snapshot["organizations"][0] == 5
+    sql, expected = SHIPPED[seed]
+    assert [tuple(r) for r in query(trenova_migrated_database, sql)] == expected
+    assert snapshot  # the helper hands back the tables it compared
+    (history,) = query(
+        trenova_migrated_database,
+        "SELECT status::text, details->'rows' FROM seed_history WHERE name = $1",
+        seed,
+    )
+    assert history[0] == "Active"
+    assert WRITES[seed] in msgspec.json.decode(history[1]), history[1]
+
+
+async def _canonical_tables(url: str) -> dict[str, list[str]]:
+    """Every row of every application table, comparable across two databases.
+
+    Generated ids, timestamps and salted password hashes differ from one run to
+    the next, so each uuid (a row's id, or a foreign key to one) is replaced by
+    a label made of the row it identifies (its other columns), and timestamps
+    and hashes by a placeholder; every other column is compared as it is.
+    """
+    import asyncpg
+
+    from trenova_db.testing import table_snapshot
+
+    conn = await asyncpg.connect(url)
+    try:
+        tables = sorted(await table_snapshot(conn))  # the plugin's list of application tables
+        rows = {t: [dict(r) for r in await conn.fetch(f'SELECT * FROM "{t}"')] for t in tables}
+    finally:
+        await conn.close()
+
+    def plain(value: Any) -> bool:
+        return not isinstance(value, uuid.UUID | datetime.datetime)
+
+    labels: dict[uuid.UUID, str] = {}
+    for table, records in rows.items():
+        for r in records:
+            if isinstance(r.get("id"), uuid.UUID):
+                own = {k: v for k, v in r.items() if plain(v) and k != "password_hash"}
+                labels[r["id"]] = f"{table}{sorted(own.items())}"
+
+    def canonical(r: dict[str, Any]) -> str:
+        out = {}
+        for k, v in sorted(r.items()):
+            if k == "password_hash":
+                v = "<hash>"
+            elif isinstance(v, datetime.datetime):
+                v = "<time>"
+            elif isinstance(v, uuid.UUID):
+                v = "id" if k == "id" else labels.get(v, "<dangling>")
+            out[k] = v
+        return repr(out)
+
+    return {t: sorted(canonical(r) for r in records) for t, records in rows.items()}
 
 
 def test_parallel_seeding_gives_the_same_tables_as_sequential(
@@ -141,33 +251,22 @@ def test_parallel_seeding_gives_the_same_tables_as_sequential(
 ) -> None:
     from trenova_db.testing import create_database, database_url, drop_database
 
-    results: list[Any] = []
+    results: list[dict[str, list[str]]] = []
     for parallel in ("1", "4"):
         name = create_database(trenova_server_url, template=trenova_template)
         url = database_url(trenova_server_url, name)
         try:
             r = cli("seed", *args(url, SQL, SEEDS, "--env", "test", "--parallel", parallel))
             assert r.code == 0, r.err
-            keys = (
-                counts(url),
-                query(url, "SELECT username, status FROM users ORDER BY 1"),
-                query(
-                    url,
-                    "SELECT r.name, p.resource, p.action FROM role_permissions rp "
-                    "JOIN roles r ON r.id = rp.role_id JOIN permissions p "
-                    "ON p.id = rp.permission_id ORDER BY 1, 2, 3",
-                ),
-                query(
-                    url,
-                    "SELECT u.username, r.name FROM user_roles ur JOIN users u "
-                    "ON u.id = ur.user_id JOIN roles r ON r.id = ur.role_id ORDER BY 1, 2",
-                ),
-            )
-            results.append([list(map(tuple, k)) if isinstance(k, list) else k for k in keys])
+            results.append(run(lambda url=url: _canonical_tables(url)))  # type: ignore[misc]
         finally:
             drop_database(trenova_server_url, name)
-    assert results[0] == results[1]
-    assert results[0][0]["users"] == 7
+    sequential, parallel_run = results
+    assert all(sequential.values()), "every application table was seeded"
+    assert len(sequential["users"]) == 7
+    for table in sequential:
+        assert parallel_run[table] == sequential[table], f"{table} differs"
+    assert parallel_run == sequential
 
 
 def test_a_raising_seed_leaves_no_data_an_inactive_row_and_exit_1(
@@ -303,8 +402,15 @@ def test_orphans_are_listed_and_cleaned_only_with_confirmation(
     check = cli("seed-check", "--json", *a).json()
     assert [s["name"] for s in check["seeds"]] == ["Gone"]
     assert check["problems"] == ["registry entry Gone points at a file that is gone"]
+    history_sql = "SELECT * FROM seed_history ORDER BY id"
+    history_before = query(trenova_database, history_sql)
+    registry_before = (seeds / "registry.json").read_bytes()
     refused = cli("seed-clean", *a)
     assert refused.code == 5
+    assert "no terminal to ask on" in refused.err
+    assert query(trenova_database, history_sql) == history_before
+    assert (seeds / "registry.json").read_bytes() == registry_before
+    assert "Gone" in registry_before.decode()
     cleaned = cli("seed-clean", "--force", *a)
     assert cleaned.code == 0, cleaned.err
     rows = query(trenova_database, "SELECT name, status::text, notes FROM seed_history ORDER BY 1")
@@ -352,7 +458,33 @@ def test_create_seed_writes_the_next_file_and_updates_the_registry(
     assert "invalid seed name '../evil'" in bad.err
 
 
-def test_seed_watch_regenerates_the_registry_when_a_file_is_added(tmp_path: Path) -> None:
+def _lines(stream: Any) -> queue.Queue[str]:
+    """Lines of a child's pipe as they come, read on a thread (no fixed sleeps)."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _wait_for(lines: queue.Queue[str], seen: list[str], text: str) -> str:
+    """The next line containing ``text`` (generous limit: only a hang ever reaches it)."""
+    while True:
+        try:
+            line = lines.get(timeout=30)
+        except queue.Empty:
+            raise AssertionError(f"no line with {text!r}; got {seen}") from None
+        seen.append(line)
+        if text in line:
+            return line
+
+
+def test_seed_watch_regenerates_the_registry_when_a_file_is_added_changed_or_removed(
+    tmp_path: Path,
+) -> None:
     seeds = tmp_path / "seeds"
     (seeds / "base").mkdir(parents=True)
     proc = subprocess.Popen(
@@ -372,22 +504,28 @@ def test_seed_watch_regenerates_the_registry_when_a_file_is_added(tmp_path: Path
         cwd=tmp_path,
         env={**os.environ},
     )
+    assert proc.stderr is not None
+    lines = _lines(proc.stderr)
+    seen: list[str] = []
+    registry = seeds / "registry.json"
     try:
-        deadline = time.monotonic() + 20
-        while not (seeds / "registry.json").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert (seeds / "registry.json").exists(), "seed-watch did not start"
-        time.sleep(0.5)
-        seed_file(seeds / "base", "00_new.py", "Brand", "pass")
-        while "Brand" not in (seeds / "registry.json").read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "Brand" in (seeds / "registry.json").read_text()
+        _wait_for(lines, seen, "seed-watch: watching")
+        assert registry.exists()
+        path = seed_file(seeds / "base", "00_new.py", "Brand", "pass")
+        assert "+1 -0 ~0" in _wait_for(lines, seen, "registry updated")
+        assert "Brand" in registry.read_text()
+        assert '"test seed"' in registry.read_text()
+        path.write_text(path.read_text().replace("test seed", "edited seed"))
+        assert "+0 -0 ~1" in _wait_for(lines, seen, "registry updated")
+        assert "edited seed" in registry.read_text()
+        path.unlink()
+        assert "+0 -1 ~0" in _wait_for(lines, seen, "registry updated")
+        assert "Brand" not in registry.read_text()
     finally:
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "registry updated" in err
-    assert "seed-watch: stopped" in err
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, seen
+    _wait_for(lines, seen, "seed-watch: stopped")
 
 
 def test_copy_rows_bulk_loads_and_counts(trenova_migrated_database: str) -> None:

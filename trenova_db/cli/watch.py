@@ -9,6 +9,10 @@ from .output import Output
 
 __all__ = ["watch_seeds"]
 
+# How long the watcher waits for a change before yielding nothing (the first such
+# yield is the sign it is running).
+_READY_MS = 200
+
 
 def _is_seed_file(seeds_dir: Path, changed: str) -> bool:
     path = Path(changed)
@@ -47,15 +51,27 @@ def watch_seeds(seeds_dir: Path, out: Output, *, debounce_ms: int = 300) -> int:
             f"+{len(d.added)} -{len(d.removed)} ~{len(d.changed)})"
         )
 
-    sync("start")
-    out.note(f"seed-watch: watching {seeds_dir} (Ctrl-C to stop)")
+    # The watcher only sees changes once it is running, so the first sync and the
+    # "watching" line wait for its first yield (a timeout with no change, or a
+    # change): a file saved before that line is printed is in the registry, and
+    # one saved after it is seen by the watcher.
+    running = False
     try:
         for changes in watch(
             seeds_dir,
             debounce=debounce_ms,
             watch_filter=lambda _change, path: _is_seed_file(seeds_dir, path),
             raise_interrupt=True,
+            yield_on_timeout=True,
+            rust_timeout=_READY_MS,
         ):
+            if not running:
+                running = True
+                sync("start")  # covers any change already in this first batch
+                out.note(f"seed-watch: watching {seeds_dir} (Ctrl-C to stop)")
+                continue
+            if not changes:  # a timeout: nothing changed
+                continue
             names = sorted({Path(p).name for _, p in changes})
             sync(f"{len(changes)} change(s) in {', '.join(names)}")
     except KeyboardInterrupt:
