@@ -120,6 +120,7 @@ class SeedReport(Report, kw_only=True):
     dry_run: bool = False
     seeds: list[SeedItem] = msgspec.field(default_factory=list)
     problems: list[str] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)  # what else was done
     duration_ms: float = 0.0
 
     def count(self, state: str) -> int:

@@ -210,7 +210,8 @@ def create_seed(
         out.emit({"created": str(path), "registry": sync})
     else:
         out.line(f"created {path}")
-        out.line(f"registry updated: {sync.path} ({sync.seeds} seeds)")
+        plural = "" if sync.seeds == 1 else "s"
+        out.line(f"registry updated: {sync.path} ({sync.seeds} seed{plural})")
     return 0
 
 

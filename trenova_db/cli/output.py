@@ -236,6 +236,8 @@ def _seed(out: Output, r: SeedReport) -> None:
     out.table(title, ["seed", "version", "state", "when / took", "detail"], _seed_rows(r.seeds))
     for p in r.problems:
         out.line(f"  ! {p}")
+    for n in r.notes:
+        out.line(f"  {n}")
     if r.operation == "seed":
         out.line(
             f"seed: {r.count('applied')} applied, {r.count('skipped')} skipped, "

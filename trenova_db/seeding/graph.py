@@ -67,7 +67,12 @@ def order_seeds(selected: list[RegistryEntry], registry: Registry) -> list[Regis
                     "environment"
                 )
     if problems:
-        raise SeedGraphError("seed dependencies cannot be satisfied", problems=problems)
+        raise SeedGraphError(
+            "seed dependencies cannot be satisfied",
+            problems=problems,
+            hint="fix the depends_on names, or list the environment in the dependency's "
+            "environments (and folder), then run `trenova-db seed-sync`",
+        )
     waiting = {e.name: set(e.depends_on) for e in selected}
     dependents: dict[str, list[str]] = {}
     for e in selected:

@@ -161,8 +161,9 @@ async def run_seed_clean(
         sync = sync_registry(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
         for item in items:
             item.note = "marked Orphaned"
+        notes = []
         if sync is not None and sync.changed:
-            problems = [f"registry regenerated ({sync.seeds} seeds)"]
+            notes.append(f"registry regenerated: {sync.path} ({sync.seeds} seed(s))")
         await audit.finish("success", {"orphaned": orphan_names})
     return SeedReport(
         operation="seed-clean",
@@ -170,4 +171,5 @@ async def run_seed_clean(
         environment=settings.environment.value,
         seeds=items,
         problems=problems,
+        notes=notes,
     )

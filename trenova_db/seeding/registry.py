@@ -45,7 +45,13 @@ REGISTRY_FILE = "registry.json"
 REGISTRY_FORMAT = 1
 _FILE = re.compile(r"^(\d+)_([0-9a-z_]+)\.py$")
 _NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
-_HINT = "run `trenova-db seed-sync` (or scripts/scan_seeds.py) and commit seeds/registry.json"
+
+
+def _hint(seeds_dir: Path) -> str:
+    return (
+        "run `trenova-db seed-sync` (or scripts/scan_seeds.py) and commit "
+        f"{seeds_dir / REGISTRY_FILE}"
+    )
 
 
 class RegistryEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -215,6 +221,29 @@ def _scan_file(
     )
 
 
+def _stray_seed_folders(seeds_dir: Path) -> list[str]:
+    """Numbered seed files in a folder no environment reads (``developement/``).
+
+    They would never run, silently. Folders of helper modules (files not named
+    like seeds) are left alone.
+    """
+    problems = []
+    try:
+        folders = sorted(p for p in seeds_dir.iterdir() if p.is_dir())
+    except OSError:
+        return []
+    for directory in folders:
+        if directory.name in FOLDERS or directory.name.startswith(("_", ".")):
+            continue
+        seeds = sorted(p.name for p in directory.glob("*.py") if _FILE.match(p.name))
+        if seeds:
+            problems.append(
+                f"{directory.name}/: {', '.join(seeds)} would never run: seed folders are "
+                f"{', '.join(FOLDERS)}; move the file(s) into one of them"
+            )
+    return problems
+
+
 def scan_seeds(seeds_dir: Path) -> Registry:
     """Read every seed file (with ast); raise DiscoveryError listing all problems."""
     problems: list[str] = []
@@ -237,6 +266,7 @@ def scan_seeds(seeds_dir: Path) -> Registry:
             entry = _scan_file(path, folder, int(match.group(1)), rel, problems)
             if entry is not None:
                 entries.append(entry)
+    problems.extend(_stray_seed_folders(seeds_dir))
     by_name: dict[str, str] = {}
     for e in entries:
         if e.name in by_name:
@@ -264,15 +294,17 @@ def load_registry(seeds_dir: Path) -> Registry | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StaleRegistry(f"cannot read {path}: {exc}", hint=_HINT) from exc
+        raise StaleRegistry(f"cannot read {path}: {exc}", hint=_hint(seeds_dir)) from exc
     try:
         registry = _decoder.decode(raw)
     except msgspec.DecodeError as exc:
-        raise StaleRegistry(f"{path} is not a valid seed registry: {exc}", hint=_HINT) from exc
+        raise StaleRegistry(
+            f"{path} is not a valid seed registry: {exc}", hint=_hint(seeds_dir)
+        ) from exc
     if registry.format != REGISTRY_FORMAT:
         raise StaleRegistry(
             f"{path} has format {registry.format}; this trenova-db writes format {REGISTRY_FORMAT}",
-            hint=_HINT,
+            hint=_hint(seeds_dir),
         )
     return registry
 
@@ -307,7 +339,7 @@ def check_registry(seeds_dir: Path) -> Registry:
             return scanned
         raise StaleRegistry(
             f"{seeds_dir / REGISTRY_FILE} is missing but {len(scanned.seeds)} seed file(s) exist",
-            hint=_HINT,
+            hint=_hint(seeds_dir),
         )
     diff = diff_registries(stored, scanned)
     if not diff.is_empty:
@@ -316,7 +348,9 @@ def check_registry(seeds_dir: Path) -> Registry:
             *(f"{n}: in the registry, but its file is gone" for n in diff.removed),
             *(f"{n}: file changed since the registry was written" for n in diff.changed),
         ]
-        raise StaleRegistry(f"{seeds_dir / REGISTRY_FILE} is stale", problems=problems, hint=_HINT)
+        raise StaleRegistry(
+            f"{seeds_dir / REGISTRY_FILE} is stale", problems=problems, hint=_hint(seeds_dir)
+        )
     return scanned
 
 

@@ -23,7 +23,7 @@ import msgspec
 
 from ..audit import Audit, actor, host
 from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
-from ..config import Settings
+from ..config import Settings, dsn_password, mask_secrets
 from ..errors import (
     ConfigurationError,
     HistoryMismatch,
@@ -31,6 +31,7 @@ from ..errors import (
     SeedFailed,
     SeedGraphError,
     TrenovaDBError,
+    ValidationError,
 )
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
@@ -56,7 +57,7 @@ def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
         cls = getattr(module, entry.class_name)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() at import is a broken file too
         sys.modules.pop(module_name, None)
         raise SeedFailed(
             f"seed {entry.name}: cannot import {entry.path}: {type(exc).__name__}: {exc}",
@@ -92,6 +93,11 @@ class _Run:
         self.upsert = _UPSERT.format(s=quote_ident(settings.schema))
         self.items: dict[str, SeedItem] = {}
         self.failed: list[SeedFailed] = []
+        self.secret = dsn_password(settings.database_url or "")
+
+    def mask(self, text: str) -> str:
+        """No password in seed_history: errors often quote a connection string."""
+        return mask_secrets(text, self.secret)
 
     async def _record(
         self,
@@ -125,11 +131,13 @@ class _Run:
                 details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
                 details["rows"] = dict(ctx.rows)
                 await self._record(conn, entry, "Active", None, None, details)
-        except Exception as exc:  # a seed may raise anything; record it, never lose it
-            error = f"{type(exc).__name__}: {exc}"
+        # A seed may raise anything, sys.exit() included (it must not become
+        # our exit code): record it, never lose it. Ctrl-C still interrupts.
+        except (Exception, SystemExit) as exc:
+            error = self.mask(f"{type(exc).__name__}: {exc}")
             where = _where(exc, entry)
             details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            details["traceback"] = traceback.format_exc(limit=8)
+            details["traceback"] = self.mask(traceback.format_exc(limit=8))
             try:  # in its own transaction: the seed's was rolled back
                 await self._record(conn, entry, "Inactive", "failed; rolled back", error, details)
             except Exception:  # the connection itself may be gone
@@ -238,7 +246,7 @@ async def run_seeds(
             try:
                 await _schedule(run, conn, todo, seeds, parallel, progress)
             except BaseException as exc:
-                await audit.finish("failed", {"error": str(exc)})
+                await audit.fail(exc, {"applied": sorted(run.items)})
                 raise
             items.update(run.items)
             for e in todo:
@@ -262,7 +270,9 @@ async def run_seeds(
                 },
             )
             if run.failed:
-                raise run.failed[0]
+                first = run.failed[0]
+                first.done = [f"applied {i.name}" for i in report.seeds if i.state == "applied"]
+                raise first
     return report
 
 
@@ -359,8 +369,8 @@ async def run_seed_rollback(
         known = ", ".join(sorted(e.name for e in registry.seeds)) or "none"
         raise SeedGraphError(f"unknown seed {name!r}; known seeds: {known}")
     if not entry.has_rollback:
-        raise Refused(
-            f"seed {name} ({entry.path}) defines no rollback(); refusing",
+        raise ValidationError(
+            f"seed {name} ({entry.path}) defines no rollback(); nothing was rolled back",
             hint="add an `async def rollback(self, ctx)` that undoes run()",
         )
     seed = load_seed(settings.seeds_dir, entry)
@@ -392,7 +402,7 @@ async def run_seed_rollback(
                     env.value,
                     actor(),
                 )
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             await audit.finish("failed", {"error": f"{type(exc).__name__}: {exc}"})
             if isinstance(exc, TrenovaDBError):
                 raise
