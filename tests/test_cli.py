@@ -139,3 +139,44 @@ def test_verbose_dry_run_json_is_one_document_with_sql(
     doc = msgspec.json.decode(result.out)
     assert doc["dry_run"] is True
     assert doc["applied"][0]["sql"] == "CREATE TABLE a (id int);\n"
+
+
+def test_every_reporting_command_prints_one_json_document(
+    cli: Cli, trenova_database: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    seeds = tmp_path / "seeds"
+    shutil.copytree(root / "seeds", seeds)
+    common = (
+        "--json",
+        "--database-url",
+        trenova_database,
+        "--migrations-dir",
+        str(root / "sql"),
+        "--seeds-dir",
+        str(seeds),
+    )
+    runs = [
+        ("setup",),
+        ("status",),
+        ("seed", "--dry-run"),
+        ("seed-sync",),
+        ("seed-check",),
+        ("create-seed", "extra_data", "--dev"),
+        ("seed-sync",),
+        ("seed-rollback", "TestUsers"),
+        ("seed-clean", "--force"),
+        ("rollback", "--dry-run"),
+        ("repair",),
+        ("reset", "--force", "--seed"),
+        ("migrate", "--dry-run", "--verbose"),
+    ]
+    for args in runs:
+        result = cli(*args, *common)
+        assert result.code == 0, (args, result.err)
+        assert result.out.count("\n") == 1, (args, result.out[:200])
+        doc = result.json()
+        assert isinstance(doc, dict), args
+        assert "error" not in doc, args
