@@ -6,7 +6,22 @@ Library use (a service on boot)::
     report = await trenova_db.migrate(dsn, migrations_dir="sql")
 """
 
-from .api import make_settings, migrate, repair, reset, rollback, seed, setup, status
+from .api import (
+    create,
+    create_seed,
+    make_settings,
+    migrate,
+    repair,
+    reset,
+    rollback,
+    seed,
+    seed_check,
+    seed_clean,
+    seed_rollback,
+    seed_sync,
+    setup,
+    status,
+)
 from .config import Environment, Settings
 from .errors import (
     ConfigurationError,
@@ -15,6 +30,7 @@ from .errors import (
     HistoryMismatch,
     LockTimeout,
     MigrationFailed,
+    QueryFailed,
     Refused,
     SeedFailed,
     SeedGraphError,
@@ -48,6 +64,7 @@ __all__ = [
     "MigrationFailed",
     "MigrationItem",
     "Progress",
+    "QueryFailed",
     "Refused",
     "RepairReport",
     "ResetReport",
@@ -63,12 +80,18 @@ __all__ = [
     "TrenovaDBError",
     "ValidationError",
     "__version__",
+    "create",
+    "create_seed",
     "make_settings",
     "migrate",
     "repair",
     "reset",
     "rollback",
     "seed",
+    "seed_check",
+    "seed_clean",
+    "seed_rollback",
+    "seed_sync",
     "setup",
     "status",
 ]

@@ -1,17 +1,21 @@
-"""The library: what a service awaits on boot and what the CLI calls.
+"""The library: what a service awaits on boot, and everything else the CLI does.
 
-Every function takes the database URL and keyword options, builds a
-:class:`~trenova_db.config.Settings` and returns a typed report. Nothing here
-prints, prompts or starts a server: callers decide how to render and where the
-database comes from.
+Every function takes the database URL and keyword options and returns a typed
+report. Options left as ``None`` follow the same precedence as the CLI:
+environment variables (``DATABASE_URL``, ``TRENOVA_ENV``/``APP_ENV``, ...),
+then ``[tool.trenova-db]`` in the nearest ``pyproject.toml``, then defaults;
+so a service booting with ``APP_ENV=production`` runs in production even when
+it passes only the URL. Relative folders are relative to the working
+directory. Nothing here prints, prompts or starts a server: callers decide how
+to render and where the database comes from.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .config import Environment, Settings, parse_duration
+from .config import Environment, Settings, parse_duration, resolve_settings
 from .migrator import run_migrate, run_repair, run_rollback
 from .reports import (
     MigrateReport,
@@ -23,26 +27,63 @@ from .reports import (
     SetupReport,
     StatusReport,
 )
+from .scaffold import CreatedMigration
 
-__all__ = ["make_settings", "migrate", "repair", "reset", "rollback", "seed", "setup", "status"]
+if TYPE_CHECKING:
+    from .seeding.registry import SyncReport
+
+__all__ = [
+    "create",
+    "create_seed",
+    "make_settings",
+    "migrate",
+    "repair",
+    "reset",
+    "rollback",
+    "seed",
+    "seed_check",
+    "seed_clean",
+    "seed_rollback",
+    "seed_sync",
+    "setup",
+    "status",
+]
+
+Seconds = float | str
 
 
 def make_settings(
-    database_url: str | None,
+    database_url: str | None = None,
     *,
     settings: Settings | None = None,
     migrations_dir: str | Path | None = None,
     seeds_dir: str | Path | None = None,
     schema: str | None = None,
     environment: str | Environment | None = None,
-    lock_timeout: float | str | None = None,
-    statement_timeout: float | str | None = None,
-    connect_timeout: float | str | None = None,
+    lock_timeout: Seconds | None = None,
+    statement_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
 ) -> Settings:
-    """Settings from explicit arguments (library callers: no env, no pyproject)."""
+    """Settings with the CLI's precedence: explicit arguments, then the
+    environment, then pyproject.toml, then defaults.
+
+    With ``settings`` given, the explicit arguments are applied on top of it and
+    nothing else is read.
+    """
+    if settings is None:
+        flags: dict[str, Any] = {
+            "database_url": database_url,
+            "environment": None if environment is None else Environment.parse(environment),
+            "migrations_dir": migrations_dir,
+            "seeds_dir": seeds_dir,
+            "schema": schema,
+            "lock_timeout": lock_timeout,
+            "statement_timeout": statement_timeout,
+            "connect_timeout": connect_timeout,
+        }
+        return resolve_settings(flags)
     import msgspec
 
-    base = settings or Settings()
     changes: dict[str, object] = {}
     if database_url is not None:
         changes["database_url"] = database_url
@@ -61,27 +102,31 @@ def make_settings(
         changes["statement_timeout"] = parse_duration(statement_timeout, name="statement-timeout")
     if connect_timeout is not None:
         changes["connect_timeout"] = parse_duration(connect_timeout, name="connect-timeout")
-    return msgspec.structs.replace(base, **changes) if changes else base
+    return msgspec.structs.replace(settings, **changes) if changes else settings
+
+
+# -- migrations ------------------------------------------------------------------
 
 
 async def migrate(
     database_url: str | None = None,
     *,
-    migrations_dir: str | Path = "sql",
-    schema: str = "public",
-    environment: str | Environment = Environment.DEVELOPMENT,
-    lock_timeout: float | str = 60.0,
-    statement_timeout: float | str | None = None,
-    connect_timeout: float | str = 10.0,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    environment: str | Environment | None = None,
+    lock_timeout: Seconds | None = None,
+    statement_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
     dry_run: bool = False,
     verbose: bool = False,
     allow_out_of_order: bool = False,
     progress: ProgressCallback | None = None,
     settings: Settings | None = None,
 ) -> MigrateReport:
-    """Apply every pending migration. Nothing pending costs one round trip, no lock."""
-    s = settings or make_settings(
+    """Apply pending migrations. With nothing pending: one round trip, no lock."""
+    s = make_settings(
         database_url,
+        settings=settings,
         migrations_dir=migrations_dir,
         schema=schema,
         environment=environment,
@@ -106,18 +151,19 @@ async def rollback(
     force: bool = False,
     dry_run: bool = False,
     verbose: bool = False,
-    migrations_dir: str | Path = "sql",
-    schema: str = "public",
-    environment: str | Environment = Environment.DEVELOPMENT,
-    lock_timeout: float | str = 60.0,
-    statement_timeout: float | str | None = None,
-    connect_timeout: float | str = 10.0,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    environment: str | Environment | None = None,
+    lock_timeout: Seconds | None = None,
+    statement_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
     progress: ProgressCallback | None = None,
     settings: Settings | None = None,
 ) -> RollbackReport:
-    """Roll back the newest ``target`` migrations (newest first)."""
-    s = settings or make_settings(
+    """Roll back the last ``target`` migrations (``force=True`` needed in production)."""
+    s = make_settings(
         database_url,
+        settings=settings,
         migrations_dir=migrations_dir,
         schema=schema,
         environment=environment,
@@ -142,14 +188,20 @@ async def repair(
     version: int | None = None,
     mark: Literal["applied", "rolled-back"] | None = None,
     forget_missing: bool = False,
-    migrations_dir: str | Path = "sql",
-    schema: str = "public",
-    environment: str | Environment = Environment.DEVELOPMENT,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    environment: str | Environment | None = None,
+    lock_timeout: Seconds | None = None,
     settings: Settings | None = None,
 ) -> RepairReport:
     """Realign drifted checksums, forget missing files, or resolve one dirty row."""
-    s = settings or make_settings(
-        database_url, migrations_dir=migrations_dir, schema=schema, environment=environment
+    s = make_settings(
+        database_url,
+        settings=settings,
+        migrations_dir=migrations_dir,
+        schema=schema,
+        environment=environment,
+        lock_timeout=lock_timeout,
     )
     return await run_repair(s, version=version, mark=mark, forget_missing=forget_missing)
 
@@ -157,75 +209,184 @@ async def repair(
 async def status(
     database_url: str | None = None,
     *,
-    migrations_dir: str | Path = "sql",
+    migrations_dir: str | Path | None = None,
     seeds_dir: str | Path | None = None,
-    schema: str = "public",
-    environment: str | Environment = Environment.DEVELOPMENT,
+    schema: str | None = None,
+    environment: str | Environment | None = None,
+    statement_timeout: Seconds | None = None,
     settings: Settings | None = None,
 ) -> StatusReport:
-    """Migrations (and seeds, when ``seeds_dir`` is given) with their state."""
-    s = settings or make_settings(
+    """Migrations, and the seeds of the environment when the seeds folder exists."""
+    from .maintenance import run_full_status
+
+    s = make_settings(
         database_url,
+        settings=settings,
         migrations_dir=migrations_dir,
         seeds_dir=seeds_dir,
         schema=schema,
         environment=environment,
+        statement_timeout=statement_timeout,
     )
-    from .maintenance import run_full_status
+    return await run_full_status(s)
 
-    return await run_full_status(s, include_seeds=seeds_dir is not None or settings is not None)
+
+def create(
+    name: str, *, tx: bool = False, migrations_dir: str | Path | None = None
+) -> CreatedMigration:
+    """Write the next numbered up/down pair (never overwrites); returns their paths."""
+    from .scaffold import create_migration
+
+    directory = make_settings(migrations_dir=migrations_dir).migrations_dir
+    return create_migration(directory, name, tx=tx)
+
+
+# -- seeds -----------------------------------------------------------------------
 
 
 async def seed(
     database_url: str | None = None,
     *,
-    seeds_dir: str | Path = "seeds",
-    environment: str | Environment = Environment.DEVELOPMENT,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
     force: bool = False,
     dry_run: bool = False,
+    verbose: bool = False,
     parallel: int = 1,
-    schema: str = "public",
-    lock_timeout: float | str = 60.0,
-    connect_timeout: float | str = 10.0,
+    schema: str | None = None,
+    lock_timeout: Seconds | None = None,
+    statement_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
     progress: ProgressCallback | None = None,
     settings: Settings | None = None,
 ) -> SeedReport:
-    """Apply the seeds of ``environment`` (dependencies first, each in its own transaction)."""
+    """Apply the seeds of the environment (dependencies first, each in its own transaction)."""
     from .seeding.runner import run_seeds
 
-    s = settings or make_settings(
+    s = make_settings(
         database_url,
+        settings=settings,
         seeds_dir=seeds_dir,
         schema=schema,
         environment=environment,
         lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
         connect_timeout=connect_timeout,
     )
-    return await run_seeds(s, force=force, dry_run=dry_run, parallel=parallel, progress=progress)
+    return await run_seeds(
+        s, force=force, dry_run=dry_run, verbose=verbose, parallel=parallel, progress=progress
+    )
+
+
+async def seed_rollback(
+    name: str,
+    database_url: str | None = None,
+    *,
+    force: bool = False,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
+    schema: str | None = None,
+    settings: Settings | None = None,
+) -> SeedReport:
+    """Run seed ``name``'s rollback() and mark it Inactive (``force`` in production)."""
+    from .seeding.runner import run_seed_rollback
+
+    s = make_settings(
+        database_url, settings=settings, seeds_dir=seeds_dir, schema=schema, environment=environment
+    )
+    return await run_seed_rollback(s, name, force=force)
+
+
+async def seed_check(
+    database_url: str | None = None,
+    *,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
+    schema: str | None = None,
+    settings: Settings | None = None,
+) -> SeedReport:
+    """Orphans and dependency problems (``report.seeds`` / ``report.problems``)."""
+    from .seeding.inventory import run_seed_check
+
+    s = make_settings(
+        database_url, settings=settings, seeds_dir=seeds_dir, schema=schema, environment=environment
+    )
+    return await run_seed_check(s)
+
+
+async def seed_clean(
+    database_url: str | None = None,
+    *,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
+    schema: str | None = None,
+    settings: Settings | None = None,
+) -> SeedReport:
+    """Mark orphaned history rows Orphaned and regenerate the registry (the caller
+    confirms by calling it)."""
+    from .seeding.inventory import run_seed_clean
+
+    s = make_settings(
+        database_url, settings=settings, seeds_dir=seeds_dir, schema=schema, environment=environment
+    )
+    return await run_seed_clean(s, force=True)
+
+
+def seed_sync(*, seeds_dir: str | Path | None = None) -> SyncReport:
+    """Regenerate ``registry.json`` (a ``SyncReport``; ``problems`` lists dependency problems)."""
+    from .seeding.registry import sync_registry
+
+    return sync_registry(make_settings(seeds_dir=seeds_dir).seeds_dir)
+
+
+def create_seed(
+    name: str,
+    *,
+    folder: Literal["base", "development", "test"] = "base",
+    seeds_dir: str | Path | None = None,
+) -> Path:
+    """Write the next numbered seed file from the template and update the registry."""
+    from .seeding.registry import create_seed_file, sync_registry
+
+    directory = make_settings(seeds_dir=seeds_dir).seeds_dir
+    path = create_seed_file(directory, name, folder)
+    sync_registry(directory)
+    return path
+
+
+# -- both --------------------------------------------------------------------------
 
 
 async def setup(
     database_url: str | None = None,
     *,
-    migrations_dir: str | Path = "sql",
-    seeds_dir: str | Path = "seeds",
-    environment: str | Environment = Environment.DEVELOPMENT,
-    schema: str = "public",
+    migrations_dir: str | Path | None = None,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
+    schema: str | None = None,
+    verbose: bool = False,
     parallel: int = 1,
+    lock_timeout: Seconds | None = None,
+    statement_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
     progress: ProgressCallback | None = None,
     settings: Settings | None = None,
 ) -> SetupReport:
     """Migrate, then seed."""
     from .maintenance import run_setup
 
-    s = settings or make_settings(
+    s = make_settings(
         database_url,
+        settings=settings,
         migrations_dir=migrations_dir,
         seeds_dir=seeds_dir,
         schema=schema,
         environment=environment,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+        connect_timeout=connect_timeout,
     )
-    return await run_setup(s, parallel=parallel, progress=progress)
+    return await run_setup(s, verbose=verbose, parallel=parallel, progress=progress)
 
 
 async def reset(
@@ -233,18 +394,19 @@ async def reset(
     *,
     force: bool = False,
     seed: bool = False,
-    migrations_dir: str | Path = "sql",
-    seeds_dir: str | Path = "seeds",
-    environment: str | Environment = Environment.DEVELOPMENT,
-    schema: str = "public",
+    migrations_dir: str | Path | None = None,
+    seeds_dir: str | Path | None = None,
+    environment: str | Environment | None = None,
+    schema: str | None = None,
     settings: Settings | None = None,
 ) -> ResetReport:
-    """Drop and recreate the schema, migrate (and seed). Refused in production/staging;
-    library callers confirm by passing ``force=True``."""
+    """Drop every schema, migrate again (and seed). Refused in production and
+    staging; library callers confirm by passing ``force=True``."""
     from .maintenance import run_reset
 
-    s = settings or make_settings(
+    s = make_settings(
         database_url,
+        settings=settings,
         migrations_dir=migrations_dir,
         seeds_dir=seeds_dir,
         schema=schema,

@@ -273,7 +273,7 @@ def resolve_settings(
         if value:
             merged[key] = value
             relative_to[key] = here
-        elif value == "" and key == "database_url":
+        elif value == "" and key == "database_url" and (flags or {}).get(key) is None:
             _refuse_empty_url(f"{var} is set but empty")
     for key, value in (flags or {}).items():
         if value is not None:
