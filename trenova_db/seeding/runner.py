@@ -181,6 +181,39 @@ def _where(exc: BaseException, entry: RegistryEntry) -> str:
     return f"{entry.path}:{line}" if line else entry.path
 
 
+def _plan(
+    selected: list[RegistryEntry], history: list[Any], *, force: bool
+) -> tuple[dict[str, SeedItem], list[RegistryEntry]]:
+    """Each selected seed's state, and the ones to run (skip, modified, --force)."""
+    active = {(h.name, h.version): h for h in history if h.status == "Active"}
+    todo: list[RegistryEntry] = []
+    items: dict[str, SeedItem] = {}
+    for e in selected:
+        h = active.get((e.name, e.version))
+        if h is not None and not force:
+            modified = h.checksum != e.checksum
+            items[e.name] = SeedItem(
+                name=e.name,
+                version=e.version,
+                folder=e.folder,
+                path=e.path,
+                state="modified" if modified else "skipped",
+                applied_at=h.applied_at,
+                note=(
+                    "modified since applied (same version): bump its version to re-run, "
+                    "or pass --force"
+                    if modified
+                    else "already applied"
+                ),
+            )
+        else:
+            todo.append(e)
+            items[e.name] = SeedItem(
+                name=e.name, version=e.version, folder=e.folder, path=e.path, state="would-apply"
+            )
+    return items, todo
+
+
 async def run_seeds(
     settings: Settings,
     *,
@@ -199,36 +232,7 @@ async def run_seeds(
     report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
     async with session(settings, "seed") as conn:
         history = await read_seed_history(conn, settings.schema, env.value)
-        active = {(h.name, h.version): h for h in history if h.status == "Active"}
-        todo: list[RegistryEntry] = []
-        items: dict[str, SeedItem] = {}
-        for e in selected:
-            h = active.get((e.name, e.version))
-            if h is not None and not force:
-                modified = h.checksum != e.checksum
-                items[e.name] = SeedItem(
-                    name=e.name,
-                    version=e.version,
-                    folder=e.folder,
-                    path=e.path,
-                    state="modified" if modified else "skipped",
-                    applied_at=h.applied_at,
-                    note=(
-                        "modified since applied (same version): bump its version to re-run, "
-                        "or pass --force"
-                        if modified
-                        else "already applied"
-                    ),
-                )
-            else:
-                todo.append(e)
-                items[e.name] = SeedItem(
-                    name=e.name,
-                    version=e.version,
-                    folder=e.folder,
-                    path=e.path,
-                    state="would-apply",
-                )
+        items, todo = _plan(selected, history, force=force)
         if dry_run or not todo:
             report.seeds = [items[e.name] for e in selected]
             report.duration_ms = (time.perf_counter() - started) * 1000
@@ -239,6 +243,16 @@ async def run_seeds(
             return report
         seeds = {e.name: load_seed(settings.seeds_dir, e) for e in todo}
         async with locked(settings, "seed"):
+            # Another run may have applied some while we waited for the lock.
+            history = await read_seed_history(conn, settings.schema, env.value)
+            items, todo = _plan(selected, history, force=force)
+            if not todo:
+                report.seeds = [items[e.name] for e in selected]
+                report.duration_ms = (time.perf_counter() - started) * 1000
+                audit = Audit(conn, settings.schema, "seed", env.value)
+                await audit.start()
+                await audit.finish("noop", {"applied_by_another_run": [e.name for e in selected]})
+                return report
             await ensure_bookkeeping(conn, settings.schema)
             audit = Audit(conn, settings.schema, "seed", env.value)
             await audit.start({"seeds": [e.name for e in todo], "force": force})
