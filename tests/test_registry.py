@@ -242,3 +242,22 @@ def test_graph_problems_name_unknown_and_unavailable_dependencies_per_environmen
         "A (base/00_a.py) depends on unknown seed 'Nope'",
         "B (base/02_b.py) depends on 'DevOnly', which does not run in production",
     ]
+
+
+def test_a_seed_from_the_template_passes_the_projects_lint(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from trenova_db.seeding.registry import create_seed_file
+
+    for folder in ("base", "development", "test"):
+        path = create_seed_file(tmp_path, f"a_rather_long_seed_name_for_{folder}", folder)
+        for check in (["check"], ["format", "--check"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "ruff", *check, "--no-cache", str(path)],
+                cwd=Path(__file__).resolve().parent.parent,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, (folder, check, done.stdout, path.read_text())

@@ -429,7 +429,13 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
     target = directory / f"{number:0{width}d}_{stem}.py"
     import importlib.resources  # create-seed only
 
-    envs = ", ".join(f"Environment.{e.name}" for e in FOLDER_ENVIRONMENTS[folder])
+    # One per line with a trailing comma: what `ruff format` writes, and short
+    # enough for any line-length limit, so a new seed passes the project's lint.
+    names = [f"Environment.{e.name}" for e in FOLDER_ENVIRONMENTS[folder]]
+    if len(names) == 1:
+        envs = f"{names[0]},"
+    else:
+        envs = "".join(f"\n        {n}," for n in names) + "\n    "
     template = Template(
         importlib.resources.files("trenova_db.seeding")
         .joinpath("templates/seed.py.tmpl")
@@ -439,7 +445,7 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
         class_name=_camel(stem) + "Seed",
         seed_name=_camel(stem),
         description=f"{stem.replace('_', ' ').capitalize()} ({folder} seed)",
-        environments=envs + ("," if len(FOLDER_ENVIRONMENTS[folder]) == 1 else ""),
+        environments=envs,
     )
     try:
         with target.open("x", encoding="utf-8") as fh:
