@@ -159,6 +159,7 @@ def test_every_reporting_command_prints_one_json_document(
         str(seeds),
     )
     runs = [
+        ("migrate", "--force"),  # the original's CI example passes it
         ("setup",),
         ("status",),
         ("seed", "--dry-run"),

@@ -55,9 +55,14 @@ def migrate(
     allow_out_of_order: Annotated[
         bool, Parameter(help="apply pending versions lower than the newest applied")
     ] = False,
+    force: Annotated[
+        bool,
+        Parameter(help="accepted for the original tool's CI scripts; migrate never asks anyway"),
+    ] = False,
     common: Common | None = None,
 ) -> int:
     """Apply every pending migration."""
+    del force  # nothing to confirm: applying pending migrations is what migrate is for
     return migrate_command(
         common, dry_run=dry_run, verbose=verbose, allow_out_of_order=allow_out_of_order
     )
