@@ -312,3 +312,47 @@ def test_a_combination_of_history_problems_gets_one_fix_per_problem(
         result.err
     )
     assert "out of order: renumber the new migrations" in result.err
+
+
+def test_refused_runs_are_audited_and_reset_keeps_the_audit_trail(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000001_a.tx.down.sql": "DROP TABLE a;\n",
+        }
+    )
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    assert cli("rollback", "--env", "production", *a).code == 5
+    assert cli("reset", "--env", "staging", *a).code == 5
+    assert cli("reset", *a).code == 5  # no terminal, no --force
+    before = query(
+        trenova_database, "SELECT id, operation, outcome FROM trenova_db_audit ORDER BY id"
+    )
+    assert [tuple(r)[1:] for r in before] == [
+        ("migrate", "success"),
+        ("rollback", "refused"),
+        ("reset", "refused"),
+        ("reset", "refused"),
+    ]
+    assert cli("reset", "--force", *a).code == 0
+    after = query(
+        trenova_database, "SELECT id, operation, outcome FROM trenova_db_audit ORDER BY id"
+    )
+    assert [tuple(r) for r in after][: len(before)] == [tuple(r) for r in before]
+    assert [tuple(r)[1:] for r in after][len(before) :] == [
+        ("migrate", "success"),
+        ("reset", "success"),
+    ]
+    assert after[-1][0] > before[-1][0], "new rows are numbered after the kept ones"
+
+
+def test_a_refusal_creates_no_bookkeeping_tables(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE a (id int);\n"})
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("rollback", "--env", "production", *a).code == 5
+    assert query(trenova_database, "SELECT to_regclass('trenova_db_audit')") == [(None,)]

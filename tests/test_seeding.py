@@ -436,8 +436,20 @@ def test_reset_is_refused_in_production_and_without_confirmation(
     done = cli("reset", "--force", "--seed", "--env", "dev", *a)
     assert done.code == 0, done.err
     assert counts(trenova_migrated_database)["users"] == 6
-    audit = query(trenova_migrated_database, "SELECT operation FROM trenova_db_audit ORDER BY id")
-    assert [r[0] for r in audit] == ["migrate", "reset", "seed"]
+    audit = query(
+        trenova_migrated_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id"
+    )
+    # refusals are audited, and the trail survives the reset
+    assert [tuple(r) for r in audit] == [
+        ("migrate", "success"),
+        ("reset", "refused"),
+        ("reset", "refused"),
+        ("reset", "refused"),
+        ("seed", "success"),
+        ("migrate", "success"),
+        ("reset", "success"),
+        ("seed", "success"),
+    ]
 
 
 def test_create_seed_writes_the_next_file_and_updates_the_registry(

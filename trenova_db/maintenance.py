@@ -8,7 +8,7 @@ from .audit import Audit
 from .bookkeeping import quote_ident
 from .config import Settings
 from .errors import Refused, TrenovaDBError
-from .migrator import locked, run_migrate, run_status, session
+from .migrator import audit_refused, locked, run_migrate, run_status, session
 from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
 
 __all__ = ["run_full_status", "run_reset", "run_setup"]
@@ -65,6 +65,34 @@ async def _audit_once(
         pass  # unreachable database or no bookkeeping yet: the run's own error matters
 
 
+async def _audit_trail(conn: Any, schema: str) -> str | None:
+    """Every audit row as one JSON array, or None without an audit table."""
+    table = f"{quote_ident(schema)}.trenova_db_audit"
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
+        return None
+    trail: str = await conn.fetchval(
+        f"SELECT coalesce(jsonb_agg(a ORDER BY a.id), '[]')::text FROM {table} a"
+    )
+    return trail
+
+
+async def _restore_audit_trail(conn: Any, schema: str, trail: str) -> None:
+    """Put the saved rows back, ids kept, before anything else is audited."""
+    from .bookkeeping import ensure_bookkeeping
+
+    await ensure_bookkeeping(conn, schema)
+    table = f"{quote_ident(schema)}.trenova_db_audit"
+    async with conn.transaction():
+        await conn.execute(
+            f"INSERT INTO {table} OVERRIDING SYSTEM VALUE "
+            f"SELECT * FROM jsonb_populate_recordset(NULL::{table}, $1::jsonb)",
+            trail,
+        )
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM {table}", table
+        )
+
+
 _USER_SCHEMAS = """
 SELECT nspname FROM pg_namespace
 WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'
@@ -86,16 +114,20 @@ async def run_reset(
     confirmation that makes dropping a production schema a good idea.
     """
     env = settings.environment
+    refused = None
     if env.is_protected:
-        raise Refused(
+        refused = Refused(
             f"reset is refused in {env.value}: it drops every schema and its data",
             hint="reset is for development and test databases only",
         )
-    if not (force or confirmed):
-        raise Refused(
+    elif not (force or confirmed):
+        refused = Refused(
             "reset needs confirmation: no terminal to ask on",
             hint="run it in a terminal, or pass --force",
         )
+    if refused is not None:
+        await audit_refused(settings, "reset", refused)
+        raise refused
     # Everything that could stop the rebuild is checked BEFORE anything is
     # dropped: a reset must never leave an empty database behind.
     from .apply import Applier
@@ -111,6 +143,9 @@ async def run_reset(
         order_seeds(select_seeds(registry, env), registry)
     report = ResetReport(database=settings.masked_url, environment=env.value)
     async with session(settings, "reset") as conn, locked(settings, "reset"):
+        # The audit trail outlives the data: an operator must still see who
+        # ran what against this database before it was reset.
+        trail = await _audit_trail(conn, settings.schema)
         async with conn.transaction():
             # Every schema the migrations may have made, not just public: a
             # schema left behind makes the rebuild fail on CREATE SCHEMA.
@@ -124,6 +159,8 @@ async def run_reset(
                 # Before PostgreSQL 15 the public schema let everyone create in it.
                 await conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
         report.schemas_dropped = schemas
+        if trail is not None:
+            await _restore_audit_trail(conn, settings.schema, trail)
     report.migrate = await run_migrate(settings, progress=progress, files=files)
     await _audit_once(
         settings,

@@ -20,7 +20,7 @@ import asyncpg
 
 from . import bookkeeping
 from .apply import Applier
-from .audit import Audit, actor, audit_values, host
+from .audit import Audit, actor, audit_values, host, outcome_of
 from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
 from .connection import connect, translate_query_error
@@ -90,6 +90,30 @@ async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLoc
             await conn.close(timeout=5)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
             conn.terminate()  # the server drops the session and its lock
+
+
+async def audit_refused(settings: Settings, operation: str, exc: TrenovaDBError) -> None:
+    """Record a run refused before it touched anything, if the audit table exists.
+
+    A refusal never creates trenova-db's tables, and never waits long for an
+    unreachable server: the refusal itself is what the caller must see.
+    """
+    import msgspec
+
+    quick = msgspec.structs.replace(settings, connect_timeout=min(settings.connect_timeout, 2.0))
+    table = f"{bookkeeping.quote_ident(settings.schema)}.trenova_db_audit"
+    try:
+        async with session(quick, operation) as conn:
+            if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
+                await _refused_row(conn, settings, operation, exc)
+    except TrenovaDBError:
+        pass
+
+
+async def _refused_row(conn: Any, settings: Settings, operation: str, exc: TrenovaDBError) -> None:
+    audit = Audit(conn, settings.schema, operation, settings.environment.value)
+    await audit.start()
+    await audit.finish(outcome_of(exc), {"error": str(exc)})
 
 
 def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) -> MigrationItem:
@@ -272,10 +296,12 @@ async def run_rollback(
             hint=f"pass --max-rollback {target} if you really mean it",
         )
     if settings.environment is Environment.PRODUCTION and not (force or confirmed) and not dry_run:
-        raise Refused(
+        refused = Refused(
             "rollback in production is refused without --force",
             hint="rehearse with --dry-run, then pass --force",
         )
+        await audit_refused(settings, "rollback", refused)
+        raise refused
     files = discover_migrations(settings.migrations_dir)
     report = RollbackReport(
         database=settings.masked_url,
@@ -287,7 +313,12 @@ async def run_rollback(
         history = await read_history(conn, settings.schema)
         chosen, problems = _select_rollback(files, history, target)
         if problems:
-            raise HistoryMismatch("rollback refused; nothing was rolled back", problems=problems)
+            mismatch = HistoryMismatch(
+                "rollback refused; nothing was rolled back", problems=problems
+            )
+            if not dry_run and history.internal_version > 0:
+                await _refused_row(conn, settings, "rollback", mismatch)
+            raise mismatch
         Applier.check_runnable(chosen, down=True)
         if dry_run or not chosen:
             report.rolled_back = [_item(m, "applied", verbose=verbose, down=True) for m in chosen]

@@ -33,7 +33,7 @@ from ..errors import (
     TrenovaDBError,
     ValidationError,
 )
-from ..migrator import locked, session
+from ..migrator import audit_refused, locked, session
 from ..reports import SeedItem, SeedReport
 from .base import BaseSeed
 from .context import SeedContext
@@ -226,8 +226,12 @@ async def run_seeds(
     started = time.perf_counter()
     if parallel < 1:
         raise ConfigurationError(f"--parallel must be at least 1 (got {parallel})")
-    registry = check_registry(settings.seeds_dir)
-    selected = order_seeds(select_seeds(registry, settings.environment), registry)
+    try:
+        registry = check_registry(settings.seeds_dir)
+        selected = order_seeds(select_seeds(registry, settings.environment), registry)
+    except ValidationError as exc:  # stale registry, bad files, cycle: nothing ran
+        await audit_refused(settings, "seed", exc)
+        raise
     env = settings.environment
     report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
     async with session(settings, "seed") as conn:
@@ -373,10 +377,12 @@ async def run_seed_rollback(
     """Run one seed's ``rollback()`` and mark its history Inactive."""
     env = settings.environment
     if env.is_protected and not (force or confirmed):
-        raise Refused(
+        refused = Refused(
             f"seed-rollback in {env.value} is refused without --force",
             hint="pass --force if you really mean to remove this seed's data",
         )
+        await audit_refused(settings, "seed-rollback", refused)
+        raise refused
     registry = check_registry(settings.seeds_dir)
     entry = next((e for e in registry.seeds if e.name == name), None)
     if entry is None:
