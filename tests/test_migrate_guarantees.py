@@ -366,3 +366,46 @@ def test_ctrl_c_during_a_notx_migration_exits_130_leaves_it_dirty_and_audits_it(
     assert [tuple(r) for r in row] == [(True, 1)]
     audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit")
     assert [tuple(r) for r in audit] == [("migrate", "interrupted")]
+
+
+def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {"000001_slow.tx.up.sql": "CREATE TABLE s (id int);\nSELECT pg_sleep(1.5);\n"}
+    )
+    holder = cli_process(
+        "migrate", "--database-url", trenova_database, "--migrations-dir", str(folder)
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            held = query(
+                trenova_database,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            )
+            if held == [(1,)]:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the first runner never took the lock")
+
+        async def ten_replicas() -> list[Any]:
+            import asyncio
+
+            return list(
+                await asyncio.gather(
+                    *(
+                        migrate(trenova_database, migrations_dir=folder, lock_timeout=60)
+                        for _ in range(10)
+                    )
+                )
+            )
+
+        reports = run(ten_replicas)
+    finally:
+        assert holder.wait(timeout=30) == 0
+    assert all(r.applied == [] for r in reports)
+    # None of them took the lock after the holder: they saw the work done.
+    assert [r.lock_wait_ms for r in reports] == [None] * 10
+    assert versions(trenova_database) == [1]

@@ -11,14 +11,16 @@ whom to ask.
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 from .bookkeeping import quote_literal
 from .errors import LockTimeout
 
-__all__ = ["MigrationLock"]
+__all__ = ["MigrationLock", "NoLongerNeeded"]
 
 _TRY_LOCK = (
     "SELECT k.key, pg_try_advisory_lock(k.key) FROM (SELECT hashtextextended("
@@ -36,13 +38,31 @@ LIMIT 1
 """
 
 
-class MigrationLock:
-    """``async with MigrationLock(conn, schema, timeout):`` holds the lock inside."""
+class NoLongerNeeded(Exception):
+    """Raised on entry when the holder did the work meanwhile (internal; run_migrate
+    catches it, so it never reaches a caller)."""
 
-    def __init__(self, conn: Any, schema: str, timeout: float) -> None:
+
+class MigrationLock:
+    """``async with MigrationLock(conn, schema, timeout):`` holds the lock inside.
+
+    ``still_needed``, if given, is awaited between polls: when many replicas
+    boot at once, all but one find their work done by the holder and leave
+    (NoLongerNeeded) instead of queueing for a lock they no longer need.
+    """
+
+    def __init__(
+        self,
+        conn: Any,
+        schema: str,
+        timeout: float,
+        *,
+        still_needed: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.conn = conn
         self.schema = schema
         self.timeout = timeout
+        self.still_needed = still_needed
         self.key: int | None = None
         self.waited: float = 0.0
 
@@ -62,8 +82,14 @@ class MigrationLock:
             now = time.monotonic()
             if now >= deadline:
                 raise LockTimeout(await self._describe_holder(), hint=self._hint())
-            await anyio.sleep(min(delay, max(deadline - now, 0.0)))
-            delay = min(delay * 1.6, 0.5)
+            # Jittered: waiters polling in step would all miss a release but one.
+            await anyio.sleep(min(delay * random.uniform(0.5, 1.0), max(deadline - now, 0.0)))
+            delay = min(delay * 1.6, 0.25)
+            # Checked before trying again: the holder commits its work before it
+            # releases, so a waiter that wakes after the release sees the work
+            # done and leaves without taking the lock at all.
+            if self.still_needed is not None and not await self.still_needed():
+                raise NoLongerNeeded
 
     async def __aexit__(
         self,

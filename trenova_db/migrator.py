@@ -12,7 +12,7 @@ The order of operations is the safety story:
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -26,7 +26,7 @@ from .config import Environment, Settings
 from .connection import connect, translate_query_error
 from .discovery import MigrationFile, MigrationSet, discover_migrations
 from .errors import ConfigurationError, HistoryMismatch, Refused, TrenovaDBError
-from .lock import MigrationLock
+from .lock import MigrationLock, NoLongerNeeded
 from .plan import describe_dirty, make_plan, status_items
 from .reports import (
     MigrateReport,
@@ -74,7 +74,12 @@ async def session(settings: Settings, purpose: str) -> AsyncIterator[Any]:
 
 
 @asynccontextmanager
-async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLock]:
+async def locked(
+    settings: Settings,
+    purpose: str,
+    *,
+    still_needed: Callable[[], Awaitable[bool]] | None = None,
+) -> AsyncIterator[MigrationLock]:
     """Hold the migration lock on a dedicated connection (no timeouts on it)."""
     conn = await connect(
         _dsn(settings),
@@ -83,7 +88,9 @@ async def locked(settings: Settings, purpose: str) -> AsyncIterator[MigrationLoc
         debug=settings.debug,
     )
     try:
-        async with MigrationLock(conn, settings.schema, settings.lock_timeout) as lock:
+        async with MigrationLock(
+            conn, settings.schema, settings.lock_timeout, still_needed=still_needed
+        ) as lock:
             yield lock
     finally:
         try:
@@ -174,8 +181,17 @@ async def run_migrate(
         # Pending work, or a problem seen without the lock: a dirty row may be a
         # migration another runner is applying right now. Decide under the lock.
 
+        async def still_needed() -> bool:
+            again = await read_history(conn, settings.schema, full=False)
+            replan = make_plan(files, again, allow_out_of_order=allow_out_of_order)
+            upgraded = again.internal_version == bookkeeping.CURRENT_VERSION
+            if upgraded and not replan.pending and not replan.problems:
+                report.already_applied = len(again.applied)
+                return False
+            return True
+
         try:
-            async with locked(settings, "migrate") as lock:
+            async with locked(settings, "migrate", still_needed=still_needed) as lock:
                 report.lock_wait_ms = round(lock.waited * 1000, 1)
                 await ensure_bookkeeping(conn, settings.schema)
                 if audit.id is None:
@@ -212,6 +228,8 @@ async def run_migrate(
                     item.duration_ms = durations.get(item.version)
                 if progress:
                     progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
+        except NoLongerNeeded:
+            pass  # the lock's holder applied everything while we waited
         except BaseException as exc:
             await audit.fail(exc, {"applied": [m.version for m in report.applied]})
             if isinstance(exc, TrenovaDBError):
