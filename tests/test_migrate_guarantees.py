@@ -409,3 +409,72 @@ def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
     # None of them took the lock after the holder: they saw the work done.
     assert [r.lock_wait_ms for r in reports] == [None] * 10
     assert versions(trenova_database) == [1]
+
+
+def _interrupt_when_sleeping(url: str, proc: Any) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        sleeping = query(
+            url,
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+            "AND pid <> pg_backend_pid()",
+        )
+        if sleeping == [(1,)]:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the run never reached its sleeping statement")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    return str(out)
+
+
+def test_ctrl_c_during_a_tx_migration_rolls_it_back_and_audits_it(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000002_slow.tx.up.sql": "CREATE TABLE s (id int);\nSELECT pg_sleep(30);\n",
+        }
+    )
+    proc = cli_process(
+        "migrate", "--json", "--database-url", trenova_database, "--migrations-dir", str(folder)
+    )
+    out = _interrupt_when_sleeping(trenova_database, proc)
+    assert msgspec.json.decode(out)["exit_code"] == 130
+    assert versions(trenova_database) == [1]
+    assert "s" not in tables(trenova_database)
+    audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit")
+    assert [tuple(r) for r in audit] == [("migrate", "interrupted")]
+
+
+def test_ctrl_c_during_a_seed_is_reported_like_any_other_interruption(
+    trenova_database: str, tmp_path: Path
+) -> None:
+    from tests.test_seeding import seed_file
+    from trenova_db.seeding.registry import sync_registry
+
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "000001_t.tx.up.sql").write_text("CREATE TABLE t (id int);\n")
+    seeds = tmp_path / "seeds"
+    seed_file(seeds / "base", "00_slow.py", "Slow", 'await ctx.conn.execute("SELECT pg_sleep(30)")')
+    sync_registry(seeds)
+    a = (
+        "--database-url",
+        trenova_database,
+        "--migrations-dir",
+        str(sql),
+        "--seeds-dir",
+        str(seeds),
+    )
+    proc = cli_process("setup", "--json", *a)
+    out = _interrupt_when_sleeping(trenova_database, proc)
+    doc = msgspec.json.decode(out)
+    assert (doc["message"], doc["exit_code"]) == ("interrupted", 130)
+    history = query(trenova_database, "SELECT count(*) FROM seed_history WHERE status = 'Active'")
+    assert history == [(0,)]

@@ -93,4 +93,12 @@ class Audit:
         # Shielded and bounded: a Ctrl-C must still leave an honest audit row,
         # but must not hang on a connection that is going away.
         with anyio.move_on_after(3, shield=True):
+            # A cancelled BEGIN ... COMMIT script leaves the session inside an
+            # aborted transaction, where the UPDATE below would be refused
+            # (asyncpg may not know it yet, so ask the server unconditionally).
+            if not self.conn.is_closed():
+                try:
+                    await self.conn.execute("ROLLBACK")
+                except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+                    pass
             await self.finish(outcome_of(exc), details)

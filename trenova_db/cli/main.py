@@ -66,6 +66,10 @@ def _full(args: list[str]) -> int:
         result = app(
             args, exit_on_error=False, print_error=not json_mode, result_action="return_value"
         )
+    except SystemExit as exc:
+        if exc.code == 130:  # cyclopts turns Ctrl-C into exit 130, silently
+            raise KeyboardInterrupt from None
+        raise
     except CycloptsError as exc:
         if json_mode:
             usage = ConfigurationError(str(exc).strip(), hint="see `trenova-db --help`")
