@@ -356,3 +356,65 @@ def test_a_refusal_creates_no_bookkeeping_tables(
     a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
     assert cli("rollback", "--env", "production", *a).code == 5
     assert query(trenova_database, "SELECT to_regclass('trenova_db_audit')") == [(None,)]
+
+
+def test_output_a_seed_writes_to_descriptor_1_does_not_break_json(
+    tmp_path: Path, trenova_database: str
+) -> None:
+    from tests.conftest import cli_process
+    from trenova_db.seeding.registry import sync_registry
+
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    (seeds / "base" / "00_raw.py").write_text(
+        "import os\nimport subprocess\n\n"
+        "from trenova_db.seeding import BaseSeed, SeedContext\n\n\n"
+        "class RawSeed(BaseSeed):\n"
+        "    name = 'Raw'\n\n"
+        "    async def run(self, ctx: SeedContext) -> None:\n"
+        "        os.write(1, b'RAW ON FD 1\\n')\n"
+        "        subprocess.run(['echo', 'from a child'], check=True)\n"
+    )
+    sync_registry(seeds)
+    proc = cli_process(
+        "seed", "--json", "--database-url", trenova_database, "--seeds-dir", str(seeds)
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.count("\n") == 1, out
+    assert msgspec.json.decode(out)["seeds"][0]["state"] == "applied"
+    assert "RAW ON FD 1" in err
+    assert "from a child" in err
+
+
+def test_a_stale_or_doubled_registry_fails_seed_check_like_seed(
+    cli: Cli, tmp_path: Path, trenova_migrated_database: str
+) -> None:
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    a = ("--database-url", trenova_migrated_database, "--seeds-dir", str(seeds))
+    registry = seeds / "registry.json"
+    doc = msgspec.json.decode(registry.read_bytes())
+    doc["seeds"].append(doc["seeds"][0])
+    registry.write_bytes(msgspec.json.encode(doc))
+    for command in ("seed", "seed-check"):
+        result = cli(command, *a)
+        assert result.code == 4, (command, result.err)
+        assert "duplicate registry entries: USStates" in result.out + result.err, command
+    registry.unlink()
+    for command in ("seed", "seed-check"):
+        result = cli(command, *a)
+        assert result.code == 4, (command, result.err)
+        assert "registry.json is missing but 6 seed file(s) exist" in result.out + result.err
+
+
+def test_status_with_a_seeds_folder_that_does_not_exist_is_an_error(
+    cli: Cli, tmp_path: Path, trenova_migrated_database: str
+) -> None:
+    a = ("--database-url", trenova_migrated_database, "--migrations-dir", str(SQL))
+    result = cli("status", *a, "--seeds-dir", str(tmp_path / "nope"))
+    assert result.code == 2
+    assert "does not exist" in result.err
+    assert cli("status", *a).code == 0  # the default folder may be absent

@@ -91,6 +91,7 @@ def make_settings(
         changes["migrations_dir"] = Path(migrations_dir)
     if seeds_dir is not None:
         changes["seeds_dir"] = Path(seeds_dir)
+        changes["seeds_dir_set"] = True
     if schema is not None:
         changes["schema"] = schema
     if environment is not None:

@@ -173,6 +173,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     schema: str = "public"
     lock_timeout: float = 60.0
     lock_timeout_set: bool = False
+    seeds_dir_set: bool = False  # configured, not the default: a missing folder is an error
     statement_timeout: float | None = None
     connect_timeout: float = 10.0
     debug: bool = False
@@ -283,7 +284,11 @@ def resolve_settings(
             relative_to[key] = here
 
     lock_timeout_set = "lock_timeout" in merged
-    out: dict[str, Any] = {"project_root": root, "lock_timeout_set": lock_timeout_set}
+    out: dict[str, Any] = {
+        "project_root": root,
+        "lock_timeout_set": lock_timeout_set,
+        "seeds_dir_set": "seeds_dir" in merged,
+    }
     if "database_url" in merged:
         out["database_url"] = str(merged["database_url"])
     if "environment" in merged:

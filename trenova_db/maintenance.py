@@ -16,6 +16,11 @@ __all__ = ["run_full_status", "run_reset", "run_setup"]
 
 async def run_full_status(settings: Settings, *, include_seeds: bool = True) -> StatusReport:
     """Migrations and, when a seeds folder exists, the seeds of this environment."""
+    if include_seeds and settings.seeds_dir_set and not settings.seeds_dir.is_dir():
+        # A mistyped --seeds-dir must not read as "this project has no seeds".
+        from .seeding.registry import require_seeds_dir
+
+        require_seeds_dir(settings.seeds_dir)
     async with session(settings, "status") as conn:
         report = await run_status(settings, conn=conn)
         if include_seeds and settings.seeds_dir.is_dir():

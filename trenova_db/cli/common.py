@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -116,12 +117,33 @@ def call(
     """Resolve settings, find the database, run ``work``, render its report."""
     out = output_for(common, verbose)
     settings = with_database(settings_for(common), out)
-    # In JSON mode stdout carries one document: a seed's print() goes to stderr.
-    redirect = contextlib.redirect_stdout(sys.stderr) if out.json else contextlib.nullcontext()
+    # In JSON mode stdout carries one document: whatever a seed writes there
+    # (print, os.write(1, ...), a child process) goes to stderr instead.
+    redirect = _stdout_to_stderr() if out.json else contextlib.nullcontext()
     with redirect:
         report = asyncio.run(_run(work, settings, out))
     out.emit(report)
     return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Point both sys.stdout and file descriptor 1 at stderr for the block."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no descriptor 1 to move: Python-level writes are all we can catch
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+        return
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 async def _run(work: Callable[[Settings, Output], Awaitable[Any]], s: Settings, out: Output) -> Any:

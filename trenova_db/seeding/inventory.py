@@ -14,9 +14,9 @@ from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
 from .graph import graph_problems, select_seeds
 from .registry import (
+    Registry,
     RegistryEntry,
-    diff_registries,
-    load_registry,
+    registry_problems,
     require_seeds_dir,
     scan_seeds,
     sync_registry,
@@ -31,12 +31,7 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
     if not settings.seeds_dir.is_dir():
         return [], problems
     scanned = scan_seeds(settings.seeds_dir)
-    try:
-        diff = diff_registries(load_registry(settings.seeds_dir), scanned)
-        if not diff.is_empty:
-            problems.append("seeds/registry.json is stale: run `trenova-db seed-sync`")
-    except StaleRegistry as exc:
-        problems.append(exc.message)
+    problems.extend(_registry_problems(settings, scanned))
     problems.extend(graph_problems(scanned))
     env = settings.environment
     history = await read_seed_history(conn, settings.schema, env.value)
@@ -108,16 +103,19 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
     ]
     problems: list[str] = []
     if scanned is not None:
-        try:
-            registry = load_registry(settings.seeds_dir)
-        except StaleRegistry as exc:
-            problems.append(exc.message)
-            registry = None
-        if registry is not None:
-            for name in diff_registries(registry, scanned).removed:
-                problems.append(f"registry entry {name} points at a file that is gone")
+        problems.extend(_registry_problems(settings, scanned))
         problems.extend(graph_problems(scanned))
     return items, problems
+
+
+def _registry_problems(settings: Settings, scanned: Registry) -> list[str]:
+    """The stale-registry findings `seed` would stop on, as lines with the fix."""
+    try:
+        found = registry_problems(settings.seeds_dir, scanned)
+    except StaleRegistry as exc:
+        return [f"{exc.message}: run `trenova-db seed-sync`"]
+    registry = settings.seeds_dir / "registry.json"
+    return [f"{registry} is stale ({p}): run `trenova-db seed-sync`" for p in found]
 
 
 async def run_seed_check(settings: Settings) -> SeedReport:

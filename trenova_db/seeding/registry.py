@@ -329,25 +329,47 @@ def require_seeds_dir(seeds_dir: Path) -> None:
         )
 
 
+def _missing(seeds_dir: Path, scanned: Registry) -> str:
+    return f"{seeds_dir / REGISTRY_FILE} is missing but {len(scanned.seeds)} seed file(s) exist"
+
+
+def registry_problems(seeds_dir: Path, scanned: Registry) -> list[str]:
+    """Why registry.json does not describe ``scanned`` (the files); [] when it does.
+
+    Raises StaleRegistry when the file cannot be read or decoded at all.
+    """
+    stored = load_registry(seeds_dir)
+    if stored is None:
+        if not scanned.seeds:
+            return []
+        return [_missing(seeds_dir, scanned)]
+    diff = diff_registries(stored, scanned)
+    problems = [
+        *(f"{n}: new seed file, not in the registry" for n in diff.added),
+        *(f"{n}: in the registry, but its file is gone" for n in diff.removed),
+        *(f"{n}: file changed since the registry was written" for n in diff.changed),
+    ]
+    if not problems and tuple(sorted(stored.seeds, key=seed_rank)) != scanned.seeds:
+        counts: dict[str, int] = {}
+        for e in stored.seeds:
+            counts[e.name] = counts.get(e.name, 0) + 1
+        doubled = sorted(n for n, c in counts.items() if c > 1)
+        problems.append(
+            f"duplicate registry entries: {', '.join(doubled)}"
+            if doubled
+            else "entries differ from what seed-sync writes"
+        )
+    return problems
+
+
 def check_registry(seeds_dir: Path) -> Registry:
     """The scanned registry, if registry.json matches it; otherwise StaleRegistry."""
     require_seeds_dir(seeds_dir)
     scanned = scan_seeds(seeds_dir)
-    stored = load_registry(seeds_dir)
-    if stored is None:
-        if not scanned.seeds:
-            return scanned
-        raise StaleRegistry(
-            f"{seeds_dir / REGISTRY_FILE} is missing but {len(scanned.seeds)} seed file(s) exist",
-            hint=_hint(seeds_dir),
-        )
-    diff = diff_registries(stored, scanned)
-    if not diff.is_empty:
-        problems = [
-            *(f"{n}: new seed file, not in the registry" for n in diff.added),
-            *(f"{n}: in the registry, but its file is gone" for n in diff.removed),
-            *(f"{n}: file changed since the registry was written" for n in diff.changed),
-        ]
+    problems = registry_problems(seeds_dir, scanned)
+    if problems == [_missing(seeds_dir, scanned)]:
+        raise StaleRegistry(problems[0], hint=_hint(seeds_dir))
+    if problems:
         raise StaleRegistry(
             f"{seeds_dir / REGISTRY_FILE} is stale", problems=problems, hint=_hint(seeds_dir)
         )
