@@ -67,10 +67,18 @@ def test_a_seed_runs_after_the_seeds_it_depends_on_whatever_their_numbers(
         assert order == ["Middle", "Deep", "Late", "Early"]
         # the report lists seeds in the order they run
         assert [s["name"] for s in result.json()["seeds"]] == order
-    history = query(
-        trenova_database, "SELECT name FROM seed_history WHERE status = 'Active' ORDER BY id"
-    )
-    assert [r[0] for r in history] == order
+    history = [
+        r[0]
+        for r in query(
+            trenova_database, "SELECT name FROM seed_history WHERE status = 'Active' ORDER BY id"
+        )
+    ]
+    if parallel == "1":
+        assert history == order
+    else:
+        # Independent seeds (Middle, Deep) commit in whichever order they finish;
+        # a dependent one commits only after what it depends on.
+        assert history.index("Deep") < history.index("Late") < history.index("Early")
 
 
 def test_without_dependencies_seeds_run_by_folder_then_number(

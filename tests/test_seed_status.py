@@ -181,3 +181,27 @@ def test_seed_rollback_and_seed_clean_are_audited(
     assert "RuntimeError: cannot undo" in details[1]["error"]
     assert details[2]["orphaned"] == ["Gone"]
     assert all(r[3] and r[4] for r in audit)
+
+
+def test_rows_written_with_plain_sql_are_counted_by_the_server(
+    trenova_database: str, project: tuple[Path, Path], cli: Cli
+) -> None:
+    sql, seeds = project
+    seed_file(
+        seeds / "base",
+        "00_plain.py",
+        "Plain",
+        "await ctx.conn.execute(\"INSERT INTO items VALUES ('a', 1), ('b', 2)\")\n"
+        "await ctx.conn.execute(\"UPDATE items SET n = 5 WHERE name = 'a'\")\n"
+        "await ctx.conn.execute(\"DELETE FROM items WHERE name = 'b'\")",
+    )
+    sync_registry(seeds)
+    a = args(trenova_database, sql, seeds)
+    assert cli("migrate", *a).code == 0
+    result = cli("seed", "--json", *a)
+    assert result.code == 0, result.err
+    (details,) = query(trenova_database, "SELECT details FROM seed_history")[0]
+    doc = msgspec.json.decode(details)
+    assert doc["written"] == {"items": {"inserted": 2, "updated": 1, "deleted": 1}}
+    assert doc["rows"] == {"items": 4}
+    assert result.json()["seeds"][0]["rows"] == {"items": 4}

@@ -401,7 +401,10 @@ def test_orphans_are_listed_and_cleaned_only_with_confirmation(
     gone.unlink()
     check = cli("seed-check", "--json", *a).json()
     assert [s["name"] for s in check["seeds"]] == ["Gone"]
-    assert check["problems"] == ["registry entry Gone points at a file that is gone"]
+    assert check["problems"] == [
+        f"{seeds / 'registry.json'} is stale (Gone: in the registry, but its file is gone): "
+        "run `trenova-db seed-sync`"
+    ]
     history_sql = "SELECT * FROM seed_history ORDER BY id"
     history_before = query(trenova_database, history_sql)
     registry_before = (seeds / "registry.json").read_bytes()

@@ -127,9 +127,15 @@ class _Run:
         details: dict[str, Any] = {"host": host(), "path": entry.path}
         try:
             async with conn.transaction():
+                before = await _written(conn)
                 await seed.run(ctx)
                 details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
-                details["rows"] = dict(ctx.rows)
+                details["written"] = _minus(await _written(conn), before)
+                # The helpers' own counts; a seed writing plain SQL gets the
+                # server's per-table figures instead.
+                details["rows"] = dict(ctx.rows) or {
+                    table: sum(counts.values()) for table, counts in details["written"].items()
+                }
                 await self._record(conn, entry, "Active", None, None, details)
         # A seed may raise anything, sys.exit() included (it must not become
         # our exit code): record it, never lose it. Ctrl-C still interrupts.
@@ -170,6 +176,40 @@ class _Run:
             duration_ms=details["duration_ms"],
             rows=details["rows"],
         )
+
+
+_WRITTEN = """
+SELECT CASE WHEN schemaname = 'public' THEN relname ELSE schemaname || '.' || relname END,
+       n_tup_ins, n_tup_upd, n_tup_del
+FROM pg_stat_xact_user_tables
+WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
+ORDER BY 1
+"""
+
+
+async def _written(conn: Any) -> dict[str, dict[str, int]]:
+    """Rows inserted, updated and deleted per table, as the server counts them
+    (whatever the seed used: helpers, SQL, COPY), not yet flushed to pg_stat.
+
+    That includes earlier transactions of this session whose counts are still
+    pending, so the seed's own figures are the difference across its run.
+    """
+    return {
+        table: {"inserted": i, "updated": u, "deleted": d}
+        for table, i, u, d in await conn.fetch(_WRITTEN)
+    }
+
+
+def _minus(
+    after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for table, counts in after.items():
+        earlier = before.get(table, {})
+        delta = {k: v - earlier.get(k, 0) for k, v in counts.items() if v - earlier.get(k, 0)}
+        if delta:
+            out[table] = delta
+    return out
 
 
 def _where(exc: BaseException, entry: RegistryEntry) -> str:
