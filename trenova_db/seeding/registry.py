@@ -56,7 +56,7 @@ def _hint(seeds_dir: Path) -> str:
 
 class RegistryEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: str
-    class_name: str
+    class_name: str = msgspec.field(name="class")  # "class" in the JSON, as DESIGN names it
     path: str
     folder: str
     order: int
