@@ -101,3 +101,27 @@ def migrations(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
         return write_migrations(tmp_path / "sql", files)
 
     return make
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    """A migrations folder with an items table and an empty seeds folder."""
+    sql = write_migrations(
+        tmp_path / "sql",
+        {"000001_items.tx.up.sql": "CREATE TABLE items (name text PRIMARY KEY, n int);\n"},
+    )
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    return sql, seeds
+
+
+def wait_until(url: str, sql: str, expected: list[Any], what: str, timeout: float = 20) -> None:
+    """Poll ``sql`` until it returns ``expected`` (another process got somewhere)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if [tuple(r) for r in query(url, sql)] == expected:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"gave up after {timeout:g}s waiting until {what}")

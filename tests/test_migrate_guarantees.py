@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,12 +16,17 @@ import asyncpg
 import msgspec
 import pytest
 
-from tests.conftest import ROOT, CliResult, cli_process, query, run
+from tests.conftest import ROOT, CliResult, cli_process, query, run, wait_until
 from trenova_db import ConfigurationError, migrate, rollback, status
 from trenova_db.discovery import discover_migrations
 from trenova_db.lock import MigrationLock
 
 Make = Callable[[Mapping[str, str | bytes]], Path]
+SLEEPING = (
+    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+    "AND pid <> pg_backend_pid()"
+)
+HELD = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
 Cli = Callable[..., CliResult]
 T = TypeVar("T")
 
@@ -344,17 +348,7 @@ def test_ctrl_c_during_a_notx_migration_exits_130_leaves_it_dirty_and_audits_it(
         "migrate", "--database-url", trenova_database, "--migrations-dir", str(folder)
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            sleeping = query(
-                trenova_database,
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'",
-            )
-            if sleeping == [(1,)]:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the migration never reached its second statement")
+        wait_until(trenova_database, SLEEPING, [(1,)], "the migration reached its sleep")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     finally:
@@ -378,17 +372,7 @@ def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
         "migrate", "--database-url", trenova_database, "--migrations-dir", str(folder)
     )
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            held = query(
-                trenova_database,
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
-            )
-            if held == [(1,)]:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the first runner never took the lock")
+        wait_until(trenova_database, HELD, [(1,)], "the first runner took the lock")
 
         async def ten_replicas() -> list[Any]:
             import asyncio
@@ -412,19 +396,11 @@ def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
 
 
 def _interrupt_when_sleeping(url: str, proc: Any) -> str:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        sleeping = query(
-            url,
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-            "AND pid <> pg_backend_pid()",
-        )
-        if sleeping == [(1,)]:
-            break
-        time.sleep(0.05)
-    else:
+    try:
+        wait_until(url, SLEEPING, [(1,)], "the run reached its sleeping statement")
+    except BaseException:
         proc.kill()
-        pytest.fail("the run never reached its sleeping statement")
+        raise
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err

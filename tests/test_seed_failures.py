@@ -6,24 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import CliResult, query, write_migrations
+from tests.conftest import CliResult, query
 from tests.test_seeding import args, seed_file
 from trenova_db.seeding.registry import sync_registry
 
 Cli = Callable[..., CliResult]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
-    sql = write_migrations(
-        tmp_path / "sql",
-        {"000001_items.tx.up.sql": "CREATE TABLE items (name text PRIMARY KEY, n int);\n"},
-    )
-    seeds = tmp_path / "seeds"
-    (seeds / "base").mkdir(parents=True)
-    return sql, seeds
 
 
 def test_sys_exit_in_a_seed_is_a_failed_seed_not_our_exit_code(

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
-import pytest
 
-from tests.conftest import CliResult, query, write_migrations
+from tests.conftest import CliResult, query
 from tests.test_seeding import args, seed_file
 from trenova_db.seeding.registry import sync_registry
 
@@ -20,17 +19,6 @@ ROLLBACK = """
     async def rollback(self, ctx: SeedContext) -> None:
         ctx.count("items", int((await ctx.conn.execute("DELETE FROM items")).split()[-1]))
 """
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
-    sql = write_migrations(
-        tmp_path / "sql",
-        {"000001_items.tx.up.sql": "CREATE TABLE items (name text PRIMARY KEY, n int);\n"},
-    )
-    seeds = tmp_path / "seeds"
-    (seeds / "base").mkdir(parents=True)
-    return sql, seeds
 
 
 def states(cli: Cli, a: tuple[str, ...]) -> dict[str, tuple[str, str | None]]:

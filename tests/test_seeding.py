@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from tests.conftest import ROOT, CliResult, query, run, write_migrations
+from tests.conftest import ROOT, CliResult, query, run
 from trenova_db import Environment
 from trenova_db.seeding.helpers import hash_password, verify_password
 from trenova_db.seeding.registry import sync_registry
@@ -59,18 +59,6 @@ def seed_file(
         SEED.format(cls=name + "Seed", name=name, version=version, deps=deps, body=indented)
     )
     return path
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
-    """A migrations folder with an items table and an empty seeds folder."""
-    sql = write_migrations(
-        tmp_path / "sql",
-        {"000001_items.tx.up.sql": "CREATE TABLE items (name text PRIMARY KEY, n int);\n"},
-    )
-    seeds = tmp_path / "seeds"
-    (seeds / "base").mkdir(parents=True)
-    return sql, seeds
 
 
 def args(url: str, sql: Path, seeds: Path, *extra: str) -> tuple[str, ...]:
