@@ -418,3 +418,25 @@ def test_status_with_a_seeds_folder_that_does_not_exist_is_an_error(
     assert result.code == 2
     assert "does not exist" in result.err
     assert cli("status", *a).code == 0  # the default folder may be absent
+
+
+def test_reset_keeps_schemas_of_other_roles_and_says_so(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    role = "trenova_other_" + trenova_database.rsplit("_", 1)[-1][:12]
+    query(trenova_database, f"CREATE ROLE {role}")
+    try:
+        query(trenova_database, f"CREATE SCHEMA theirs AUTHORIZATION {role}")
+        query(trenova_database, "CREATE TABLE theirs.keep_me (id int)")
+        query(trenova_database, f"ALTER TABLE theirs.keep_me OWNER TO {role}")
+        folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE a (id int);\n"})
+        a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+        result = cli("reset", "--force", "--json", *a)
+        assert result.code == 0, result.err
+        assert result.json()["schemas_kept"] == ["theirs"]
+        assert query(trenova_database, "SELECT to_regclass('theirs.keep_me')::text") == [
+            ("theirs.keep_me",)
+        ]
+    finally:
+        query(trenova_database, f"DROP OWNED BY {role} CASCADE")
+        query(trenova_database, f"DROP ROLE {role}")

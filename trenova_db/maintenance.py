@@ -70,38 +70,57 @@ async def _audit_once(
         pass  # unreachable database or no bookkeeping yet: the run's own error matters
 
 
-async def _audit_trail(conn: Any, schema: str) -> str | None:
-    """Every audit row as one JSON array, or None without an audit table."""
+async def _keep_audit_trail(conn: Any, schema: str) -> bool:
+    """Copy the audit rows aside, inside the reset's transaction (False: no table).
+
+    A temporary table, not Python memory: no size limit, and if anything fails
+    before COMMIT the drop is undone with it, so the trail is never lost.
+    """
     table = f"{quote_ident(schema)}.trenova_db_audit"
     if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
-        return None
-    trail: str = await conn.fetchval(
-        f"SELECT coalesce(jsonb_agg(a ORDER BY a.id), '[]')::text FROM {table} a"
+        return False
+    # No audit row may slip in between the copy and the drop.
+    await conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+    await conn.execute(
+        f"CREATE TEMPORARY TABLE trenova_db_kept_audit ON COMMIT DROP AS SELECT * FROM {table}"
     )
-    return trail
+    return True
 
 
-async def _restore_audit_trail(conn: Any, schema: str, trail: str) -> None:
-    """Put the saved rows back, ids kept, before anything else is audited."""
+async def _restore_audit_trail(conn: Any, schema: str) -> None:
+    """Put the kept rows back, ids kept, into the freshly made audit table."""
     from .bookkeeping import ensure_bookkeeping
 
     await ensure_bookkeeping(conn, schema)
     table = f"{quote_ident(schema)}.trenova_db_audit"
-    async with conn.transaction():
-        await conn.execute(
-            f"INSERT INTO {table} OVERRIDING SYSTEM VALUE "
-            f"SELECT * FROM jsonb_populate_recordset(NULL::{table}, $1::jsonb)",
-            trail,
-        )
-        await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM {table}", table
-        )
+    columns = await conn.fetchval(
+        "SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+        "FROM pg_attribute a JOIN pg_attribute k ON k.attname = a.attname "
+        "AND k.attrelid = 'pg_temp.trenova_db_kept_audit'::regclass "
+        "AND k.attnum > 0 AND NOT k.attisdropped "
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        table,
+    )
+    await conn.execute(
+        f"INSERT INTO {table} ({columns}) OVERRIDING SYSTEM VALUE "
+        f"SELECT {columns} FROM pg_temp.trenova_db_kept_audit ORDER BY id"
+    )
+    await conn.execute(
+        f"SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM {table}", table
+    )
 
 
-_USER_SCHEMAS = """
-SELECT nspname FROM pg_namespace
-WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\\_%'
-ORDER BY nspname = 'public' DESC, nspname
+# Schemas this user made (migrations create them), plus public and the
+# bookkeeping schema; never another role's schema or an extension's.
+_OWN_SCHEMAS = """
+SELECT n.nspname,
+       n.nspname IN ('public', $1)
+       OR (n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+                           AND d.objid = n.oid AND d.deptype = 'e'))
+FROM pg_namespace n
+WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+ORDER BY n.nspname = 'public' DESC, n.nspname
 """
 
 
@@ -148,13 +167,15 @@ async def run_reset(
         order_seeds(select_seeds(registry, env), registry)
     report = ResetReport(database=settings.masked_url, environment=env.value)
     async with session(settings, "reset") as conn, locked(settings, "reset"):
-        # The audit trail outlives the data: an operator must still see who
-        # ran what against this database before it was reset.
-        trail = await _audit_trail(conn, settings.schema)
         async with conn.transaction():
+            # The audit trail outlives the data: an operator must still see who
+            # ran what against this database before it was reset.
+            kept = await _keep_audit_trail(conn, settings.schema)
             # Every schema the migrations may have made, not just public: a
             # schema left behind makes the rebuild fail on CREATE SCHEMA.
-            schemas = [r[0] for r in await conn.fetch(_USER_SCHEMAS)]
+            rows = await conn.fetch(_OWN_SCHEMAS, settings.schema)
+            schemas = [name for name, ours in rows if ours]
+            report.schemas_kept = [name for name, ours in rows if not ours]
             for schema in schemas:
                 await conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
             await conn.execute("CREATE SCHEMA public")
@@ -163,9 +184,9 @@ async def run_reset(
             if int(version) < 150000:
                 # Before PostgreSQL 15 the public schema let everyone create in it.
                 await conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+            if kept:
+                await _restore_audit_trail(conn, settings.schema)
         report.schemas_dropped = schemas
-        if trail is not None:
-            await _restore_audit_trail(conn, settings.schema, trail)
     report.migrate = await run_migrate(settings, progress=progress, files=files)
     await _audit_once(
         settings,

@@ -152,6 +152,7 @@ class ResetReport(Report, kw_only=True):
     database: str
     environment: str
     schemas_dropped: list[str] = msgspec.field(default_factory=list)
+    schemas_kept: list[str] = msgspec.field(default_factory=list)  # others' or extensions'
     migrate: MigrateReport | None = None
     seed: SeedReport | None = None
 

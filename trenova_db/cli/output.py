@@ -289,6 +289,8 @@ def _setup(out: Output, r: SetupReport) -> None:
 def _reset(out: Output, r: ResetReport) -> None:
     dropped = ", ".join(r.schemas_dropped) or "none"
     out.line(f"reset: dropped schema(s) {dropped} and recreated public")
+    if r.schemas_kept:
+        out.line(f"  kept (another role's or an extension's): {', '.join(r.schemas_kept)}")
     if r.migrate:
         _migrate(out, r.migrate)
     if r.seed:
