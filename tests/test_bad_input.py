@@ -440,3 +440,102 @@ def test_reset_keeps_schemas_of_other_roles_and_says_so(
     finally:
         query(trenova_database, f"DROP OWNED BY {role} CASCADE")
         query(trenova_database, f"DROP ROLE {role}")
+
+
+def test_the_winning_database_url_decides_whether_it_is_empty(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trenova_migrated_database: str
+) -> None:
+    a = ("--migrations-dir", str(SQL), "--seeds-dir", str(SEEDS))
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("TRENOVA_DATABASE_URL", trenova_migrated_database)
+    assert cli("status", *a).code == 0, "the stronger variable wins; the empty one is moot"
+    monkeypatch.delenv("TRENOVA_DATABASE_URL")
+    monkeypatch.delenv("DATABASE_URL")
+    (tmp_path / "pyproject.toml").write_text('[tool.trenova-db]\ndatabase-url = " "\n')
+    configured = cli("status", *a)
+    assert configured.code == 2
+    assert "database-url in [tool.trenova-db] is empty" in configured.err
+    assert cli("status", "--database-url", "  ", *a).code == 2
+
+
+def test_commands_that_never_connect_ignore_settings_they_do_not_use(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("APP_ENV", "qa")
+    monkeypatch.setenv("TRENOVA_LOCK_TIMEOUT", "soon")
+    made = cli("create", "ok", "--migrations-dir", str(tmp_path / "sql"))
+    assert made.code == 0, made.err
+    seeded = cli("create-seed", "ok", "--seeds-dir", str(tmp_path / "seeds"))
+    assert seeded.code == 0, seeded.err
+    assert cli("seed-sync", "--seeds-dir", str(tmp_path / "seeds")).code == 0
+    # ... while the ones that connect still refuse them
+    refused = cli("status", "--migrations-dir", str(tmp_path / "sql"))
+    assert refused.code == 2
+    # and an explicit flag is always checked
+    assert cli("create", "x", "--env", "qa", "--migrations-dir", str(tmp_path / "sql")).code == 2
+
+
+def test_a_timeout_that_is_not_a_finite_number_is_a_configuration_error(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.trenova-db]\nlock-timeout = nan\n")
+    result = cli("status", "--database-url", "postgresql://x@127.0.0.1:1/x")
+    assert result.code == 2
+    assert "must be a finite number of seconds" in result.err
+
+
+def test_a_registry_from_an_older_format_says_so(
+    cli: Cli, tmp_path: Path, trenova_migrated_database: str
+) -> None:
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    registry = seeds / "registry.json"
+    old = (
+        registry.read_text()
+        .replace('"format": 2', '"format": 1')
+        .replace('"class":', '"class_name":')
+    )
+    registry.write_text(old)
+    result = cli("seed", "--database-url", trenova_migrated_database, "--seeds-dir", str(seeds))
+    assert result.code == 4
+    assert "has format 1; this trenova-db reads and writes format 2" in result.err
+    assert "seed-sync" in result.err
+
+
+def test_buffered_writes_to_the_original_stdout_do_not_break_json(
+    tmp_path: Path, trenova_database: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from trenova_db.seeding.registry import sync_registry
+
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    (seeds / "base" / "00_sneaky.py").write_text(
+        "import sys\n\n"
+        "from trenova_db.seeding import BaseSeed, SeedContext\n\n\n"
+        "class SneakySeed(BaseSeed):\n"
+        "    name = 'Sneaky'\n\n"
+        "    async def run(self, ctx: SeedContext) -> None:\n"
+        "        print('stray via __stdout__', file=sys.__stdout__)\n"
+    )
+    sync_registry(seeds)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "trenova_db", "seed", "--json"),
+            *("--database-url", trenova_database, "--seeds-dir", str(seeds)),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert msgspec.json.decode(done.stdout)["seeds"][0]["state"] == "applied"
+    assert "stray via __stdout__" in done.stderr

@@ -393,6 +393,11 @@ def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
     # None of them took the lock after the holder: they saw the work done.
     assert [r.lock_wait_ms for r in reports] == [None] * 10
     assert versions(trenova_database) == [1]
+    audit = query(
+        trenova_database,
+        "SELECT outcome, count(*) FROM trenova_db_audit GROUP BY 1 ORDER BY 1",
+    )
+    assert [tuple(r) for r in audit] == [("noop", 10), ("success", 1)], "every run is audited"
 
 
 def _interrupt_when_sleeping(url: str, proc: Any) -> str:

@@ -106,6 +106,16 @@ def make_settings(
     return msgspec.structs.replace(settings, **changes) if changes else settings
 
 
+def _paths(
+    *, migrations_dir: str | Path | None = None, seeds_dir: str | Path | None = None
+) -> Settings:
+    """Folders only, for functions that never connect: nothing else can fail them."""
+    return resolve_settings(
+        {"migrations_dir": migrations_dir, "seeds_dir": seeds_dir},
+        only={"migrations_dir", "seeds_dir"},
+    )
+
+
 # -- migrations ------------------------------------------------------------------
 
 
@@ -238,7 +248,7 @@ def create(
     """Write the next numbered up/down pair (never overwrites); returns their paths."""
     from .scaffold import create_migration
 
-    directory = make_settings(migrations_dir=migrations_dir).migrations_dir
+    directory = _paths(migrations_dir=migrations_dir).migrations_dir
     return create_migration(directory, name, tx=tx)
 
 
@@ -337,7 +347,7 @@ def seed_sync(*, seeds_dir: str | Path | None = None) -> SyncReport:
     """Regenerate ``registry.json`` (a ``SyncReport``; ``problems`` lists dependency problems)."""
     from .seeding.registry import sync_registry
 
-    return sync_registry(make_settings(seeds_dir=seeds_dir).seeds_dir)
+    return sync_registry(_paths(seeds_dir=seeds_dir).seeds_dir)
 
 
 def create_seed(
@@ -349,7 +359,7 @@ def create_seed(
     """Write the next numbered seed file from the template and update the registry."""
     from .seeding.registry import create_seed_file, sync_registry
 
-    directory = make_settings(seeds_dir=seeds_dir).seeds_dir
+    directory = _paths(seeds_dir=seeds_dir).seeds_dir
     path = create_seed_file(directory, name, folder)
     sync_registry(directory)
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -85,11 +86,18 @@ class Audit:
         except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
             pass
 
-    async def fail(self, exc: BaseException, details: dict[str, Any]) -> None:
+    async def fail(
+        self,
+        exc: BaseException,
+        details: dict[str, Any],
+        *,
+        mask: Callable[[str], str] | None = None,
+    ) -> None:
         """Record why the run stopped, even while it is being cancelled."""
         import anyio
 
-        details = {"error": str(exc) or type(exc).__name__, **details}
+        error = str(exc) or type(exc).__name__
+        details = {"error": mask(error) if mask else error, **details}
         # Shielded and bounded: a Ctrl-C must still leave an honest audit row,
         # but must not hang on a connection that is going away.
         with anyio.move_on_after(3, shield=True):

@@ -8,10 +8,11 @@ pyproject path are arguments), so it is testable without a shell.
 from __future__ import annotations
 
 import enum
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -89,6 +90,8 @@ def parse_duration(value: str | float | int, *, name: str = "duration") -> float
                 hint="use a number of seconds or a unit: 500ms, 10s, 2m, 1h",
             )
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not math.isfinite(seconds):
+        raise ConfigurationError(f"invalid {name} {value!r}: must be a finite number of seconds")
     if seconds < 0:
         raise ConfigurationError(f"invalid {name} {value!r}: must not be negative")
     if seconds > _MAX_SECONDS:
@@ -138,7 +141,9 @@ def _mask_kv(text: str) -> str:
 def mask_secrets(text: str, *secrets: str | None) -> str:
     """Remove every DSN password and the given literal secrets from ``text``."""
     for secret in secrets:
-        if secret:
+        # Very short "passwords" would blank out ordinary words; inside URLs
+        # the pattern below still masks them.
+        if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), text)
     return _mask_kv(text)
@@ -258,30 +263,43 @@ def resolve_settings(
     *,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    only: Collection[str] | None = None,
 ) -> Settings:
-    """Apply precedence to flags (None = not given), the environment and pyproject."""
+    """Apply precedence to flags (None = not given), the environment and pyproject.
+
+    ``only`` names the settings a command uses (``create`` needs no database):
+    the others are taken from flags alone, so an environment variable meant
+    for another command cannot make this one fail.
+    """
     environ = os.environ if environ is None else environ
     root = find_project_root(cwd or Path.cwd())
     merged: dict[str, Any] = {}
-    merged.update(read_pyproject(root))
+    source: dict[str, str] = {}
+    for key, value in read_pyproject(root).items():
+        merged[key], source[key] = value, "pyproject"
     # Paths from pyproject are relative to the project root; paths typed on
     # the command line or set in the environment, to where the user stands.
     here = (cwd or Path.cwd()).resolve()
     relative_to = {key: root for key in merged}
-    # Later names in _ENV_VARS are weaker aliases: apply them first.
+    # Later names in _ENV_VARS are weaker aliases: apply them first. An empty
+    # URL variable counts as set (and wins over weaker ones): see below.
     for var, key in reversed(_ENV_VARS):
         value = environ.get(var)
-        if value:
-            merged[key] = value
+        if value or (value == "" and key == "database_url"):
+            merged[key], source[key] = value, var
             relative_to[key] = here
-        elif value == "" and key == "database_url" and (flags or {}).get(key) is None:
-            _refuse_empty_url(f"{var} is set but empty")
     for key, value in (flags or {}).items():
         if value is not None:
-            if key == "database_url" and not str(value).strip():
-                _refuse_empty_url("--database-url is empty")
-            merged[key] = value
+            merged[key], source[key] = value, "--" + key.replace("_", "-")
             relative_to[key] = here
+    if only is not None:
+        merged = {k: v for k, v in merged.items() if k in only or source[k].startswith("--")}
+    if "database_url" in merged and not str(merged["database_url"]).strip():
+        where = source["database_url"]
+        what = f"{where} is empty" if where.startswith("--") else f"{where} is set but empty"
+        if where == "pyproject":
+            what = "database-url in [tool.trenova-db] is empty"
+        _refuse_empty_url(what)
 
     lock_timeout_set = "lock_timeout" in merged
     out: dict[str, Any] = {

@@ -229,7 +229,10 @@ async def run_migrate(
                 if progress:
                     progress(Progress(phase="migrate", done=len(pending), total=len(pending)))
         except NoLongerNeeded:
-            pass  # the lock's holder applied everything while we waited
+            # The holder applied everything while we waited (and made the
+            # bookkeeping tables, if this database had none: audit there).
+            if audit.id is None:
+                await audit.start()
         except BaseException as exc:
             await audit.fail(exc, {"applied": [m.version for m in report.applied]})
             if isinstance(exc, TrenovaDBError):

@@ -32,6 +32,9 @@ class Common(CommonOptions):
     """Options every database command takes (flag > environment > pyproject > default)."""
 
 
+# What the commands that never connect use: other settings cannot fail them.
+PATHS = frozenset({"migrations_dir", "seeds_dir"})
+
 app = App(
     name="trenova-db",
     help="Numbered raw-SQL migrations and environment-aware seeds for PostgreSQL.",
@@ -125,7 +128,7 @@ def create(
     from ..scaffold import create_migration
 
     out = output_for(common)
-    created = create_migration(settings_for(common).migrations_dir, name, tx=tx)
+    created = create_migration(settings_for(common, only=PATHS).migrations_dir, name, tx=tx)
     if out.json:
         out.emit(created)
     else:
@@ -208,7 +211,7 @@ def create_seed(
     if dev and test:
         raise ConfigurationError("pass either --dev or --test, not both")
     out = output_for(common)
-    seeds_dir = settings_for(common).seeds_dir
+    seeds_dir = settings_for(common, only=PATHS).seeds_dir
     path = create_seed_file(seeds_dir, name, "development" if dev else "test" if test else "base")
     sync = sync_registry(seeds_dir)
     if out.json:
@@ -230,7 +233,7 @@ def seed_sync(*, common: Common | None = None) -> int:
     from ..seeding.registry import sync_registry
 
     out = output_for(common)
-    sync = sync_registry(settings_for(common).seeds_dir)
+    sync = sync_registry(settings_for(common, only=PATHS).seeds_dir)
     if out.json:
         out.emit(sync)
     else:
@@ -317,7 +320,7 @@ def seed_watch(
     if common is not None and common.json:
         raise ConfigurationError("seed-watch has no JSON output: it prints one line per change")
     out = output_for(common)
-    return watch_seeds(settings_for(common).seeds_dir, out, debounce_ms=debounce)
+    return watch_seeds(settings_for(common, only=PATHS).seeds_dir, out, debounce_ms=debounce)
 
 
 # -- maintenance ---------------------------------------------------------------
@@ -376,7 +379,7 @@ def _embedded(action: str, common: Common | None) -> int:
     from .. import embedded
 
     out = output_for(common)
-    root = settings_for(common).project_root
+    root = settings_for(common, only=PATHS).project_root
     fn = {"start": embedded.start, "stop": embedded.stop, "status": embedded.status}[action]
     result = fn(root)
     if out.json:

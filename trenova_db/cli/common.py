@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -69,10 +69,12 @@ class CommonOptions:
 OPTION_NAMES = {"--" + f.name.replace("_", "-"): f.name for f in fields(CommonOptions)}
 
 
-def settings_for(common: CommonOptions | None) -> Settings:
+def settings_for(common: CommonOptions | None, *, only: Collection[str] | None = None) -> Settings:
+    """Settings for a command; ``only``: the settings it uses (see resolve_settings)."""
     c = common or CommonOptions()
     return resolve_settings(
-        {
+        only=only,
+        flags={
             "database_url": c.database_url,
             "environment": c.env,
             "migrations_dir": c.migrations_dir,
@@ -81,7 +83,7 @@ def settings_for(common: CommonOptions | None) -> Settings:
             "lock_timeout": c.lock_timeout,
             "statement_timeout": c.statement_timeout,
             "connect_timeout": c.connect_timeout,
-        }
+        },
     )
 
 
@@ -141,7 +143,12 @@ def _stdout_to_stderr() -> Iterator[None]:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     finally:
-        sys.stderr.flush()
+        # Whatever is still buffered for descriptor 1 (sys.__stdout__, a
+        # handler holding the original stdout) belongs to stderr too.
+        for stream in (sys.stdout, sys.__stdout__, sys.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
         os.dup2(saved, 1)
         os.close(saved)
 

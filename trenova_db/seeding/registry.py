@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 REGISTRY_FILE = "registry.json"
-REGISTRY_FORMAT = 1
+REGISTRY_FORMAT = 2  # 2: the class under "class" (was "class_name")
 _FILE = re.compile(r"^(\d+)_([0-9a-z_]+)\.py$")
 _NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
 
@@ -71,6 +71,13 @@ class RegistryEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class Registry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     format: int = REGISTRY_FORMAT
     seeds: tuple[RegistryEntry, ...] = ()
+
+
+class _FormatOnly(msgspec.Struct):
+    format: int = 1  # the first registries had the field too; kept as the fallback
+
+
+_format_decoder = msgspec.json.Decoder(_FormatOnly)
 
 
 class RegistryDiff(msgspec.Struct, frozen=True, kw_only=True):
@@ -295,18 +302,23 @@ def load_registry(seeds_dir: Path) -> Registry | None:
         return None
     except OSError as exc:
         raise StaleRegistry(f"cannot read {path}: {exc}", hint=_hint(seeds_dir)) from exc
+    # The format first, leniently: a registry written by another version must
+    # say so, not fail on the first field that changed.
     try:
-        registry = _decoder.decode(raw)
+        found = _format_decoder.decode(raw).format
+    except msgspec.DecodeError:
+        found = REGISTRY_FORMAT  # not even that: the full decode below says why
+    if found != REGISTRY_FORMAT:
+        raise StaleRegistry(
+            f"{path} has format {found}; this trenova-db reads and writes format {REGISTRY_FORMAT}",
+            hint=_hint(seeds_dir),
+        )
+    try:
+        return _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         raise StaleRegistry(
             f"{path} is not a valid seed registry: {exc}", hint=_hint(seeds_dir)
         ) from exc
-    if registry.format != REGISTRY_FORMAT:
-        raise StaleRegistry(
-            f"{path} has format {registry.format}; this trenova-db writes format {REGISTRY_FORMAT}",
-            hint=_hint(seeds_dir),
-        )
-    return registry
 
 
 def diff_registries(old: Registry | None, new: Registry) -> RegistryDiff:

@@ -93,7 +93,7 @@ class _Run:
         self.upsert = _UPSERT.format(s=quote_ident(settings.schema))
         self.items: dict[str, SeedItem] = {}
         self.failed: list[SeedFailed] = []
-        self.secret = dsn_password(settings.database_url or "")
+        self.secret = dsn_password(settings.database_url)
 
     def mask(self, text: str) -> str:
         """No password in seed_history: errors often quote a connection string."""
@@ -290,6 +290,9 @@ async def run_seeds(
             # Another run may have applied some while we waited for the lock.
             history = await read_seed_history(conn, settings.schema, env.value)
             items, todo = _plan(selected, history, force=force)
+            for e in todo:  # one rolled back or failed elsewhere while we waited
+                if e.name not in seeds:
+                    seeds[e.name] = load_seed(settings.seeds_dir, e)
             if not todo:
                 report.seeds = [items[e.name] for e in selected]
                 report.duration_ms = (time.perf_counter() - started) * 1000
@@ -304,7 +307,7 @@ async def run_seeds(
             try:
                 await _schedule(run, conn, todo, seeds, parallel, progress)
             except BaseException as exc:
-                await audit.fail(exc, {"applied": sorted(run.items)})
+                await audit.fail(exc, {"applied": sorted(run.items)}, mask=run.mask)
                 raise
             items.update(run.items)
             for e in todo:
@@ -463,11 +466,13 @@ async def run_seed_rollback(
                     actor(),
                 )
         except (Exception, SystemExit) as exc:
-            await audit.finish("failed", {"error": f"{type(exc).__name__}: {exc}"})
+            secret = dsn_password(settings.database_url)
+            error = mask_secrets(f"{type(exc).__name__}: {exc}", secret)
+            await audit.finish("failed", {"error": error})
             if isinstance(exc, TrenovaDBError):
                 raise
             raise SeedFailed(
-                f"rollback of seed {name} failed: {type(exc).__name__}: {exc}",
+                f"rollback of seed {name} failed: {error}",
                 seed=name,
                 hint="its transaction was rolled back; nothing changed",
             ) from exc
