@@ -252,7 +252,7 @@ def test_a_failed_run_says_what_it_completed_before_the_failure(
     a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
     failed = cli("migrate", *a)
     assert failed.code == 1
-    assert "done before this: applied 1 (a)" in failed.err
+    assert "done before this (1): applied 1 (a)" in failed.err
     query(trenova_database, "DROP TABLE b")  # the human decision: undo by hand
     resolved = cli("repair", "--version", "2", "--rolled-back", *a)
     assert resolved.code == 0, resolved.err

@@ -459,3 +459,72 @@ def test_ctrl_c_during_a_seed_is_reported_like_any_other_interruption(
     assert (doc["message"], doc["exit_code"]) == ("interrupted", 130)
     history = query(trenova_database, "SELECT count(*) FROM seed_history WHERE status = 'Active'")
     assert history == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("filename", "sql", "message"),
+    [
+        (
+            "000002_explicit.up.sql",
+            "BEGIN;\nCREATE TABLE x (id int);\nINSERT INTO x VALUES (1);\n",
+            "000002_explicit.up.sql: statement 1 (line 1) is BEGIN: a non-.tx file runs each "
+            "statement on its own",
+        ),
+        (
+            "000002_copy.tx.up.sql",
+            "CREATE TABLE st (id int, abbr text);\nCOPY st (id, abbr) FROM stdin;\n1\tAL\n\\.\n",
+            "000002_copy.tx.up.sql: statement 2 (line 2) is COPY ... FROM stdin, a psql data block",
+        ),
+        (
+            "000002_meta.up.sql",
+            "CREATE TABLE t (id int);\n\\connect other\nCREATE TABLE u (id int);\n",
+            "000002_meta.up.sql: statement 2 (line 2) is a psql meta-command (\\connect)",
+        ),
+    ],
+)
+def test_psql_only_constructs_and_transaction_control_are_refused_before_anything_runs(
+    trenova_database: str, migrations: Make, cli: Cli, filename: str, sql: str, message: str
+) -> None:
+    folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE a (id int);\n", filename: sql})
+    result = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert result.code == 4
+    assert message in result.err
+    assert query(trenova_database, "SELECT to_regclass('schema_migrations')") == [(None,)]
+    assert "a" not in tables(trenova_database)
+
+
+def test_session_settings_a_migration_changes_do_not_leak_into_the_next(
+    trenova_database: str, migrations: Make
+) -> None:
+    # pg_dump output empties search_path for the rest of the session.
+    folder = migrations(
+        {
+            "000001_dump.tx.up.sql": (
+                "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                "CREATE TABLE public.a (id int);\n"
+            ),
+            "000002_next.tx.up.sql": "CREATE TABLE b (id int);\n",
+            "000003_role.up.sql": "SET statement_timeout = '1ms';\nCREATE TABLE c (id int);\n",
+            "000004_after.up.sql": "CREATE TABLE d AS SELECT 1 AS one FROM pg_sleep(0.05);\n",
+        }
+    )
+    report = run(lambda: migrate(trenova_database, migrations_dir=folder))
+    assert [m.version for m in report.applied] == [1, 2, 3, 4]
+    assert {"a", "b", "c", "d"} <= tables(trenova_database)
+
+
+def test_a_failure_inside_a_group_reports_every_migration_committed_before_it(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    files: dict[str, str | bytes] = {
+        f"{v:06d}_t{v}.tx.up.sql": f"CREATE TABLE t{v} (id int);\n" for v in range(1, 9)
+    }
+    files["000006_t6.tx.up.sql"] = "SELECT 1 / 0;\n"
+    folder = migrations(files)
+    result = cli(
+        "migrate", "--json", "--database-url", trenova_database, "--migrations-dir", str(folder)
+    )
+    assert result.code == 1
+    assert result.json()["done"] == [f"applied {v} (t{v})" for v in range(1, 6)]
+    audit = query(trenova_database, "SELECT details->'applied' FROM trenova_db_audit")
+    assert msgspec.json.decode(audit[0][0]) == [1, 2, 3, 4, 5]

@@ -461,3 +461,22 @@ def test_plain_text_never_raises_and_loses_nothing_but_semicolons_and_whitespace
     assert sorted(c for c in kept if not c.isspace()) == sorted(
         c for c in sql if not c.isspace() and c != ";"
     )
+
+
+def test_semicolons_inside_parentheses_do_not_split() -> None:
+    sql = (
+        "CREATE VIEW v AS SELECT id FROM a;\n"
+        "CREATE RULE v_ins AS ON INSERT TO v DO INSTEAD (\n"
+        "  INSERT INTO a VALUES (NEW.id);\n"
+        "  INSERT INTO b VALUES (NEW.id)\n"
+        ");\n"
+        "SELECT 1;"
+    )
+    texts = [s.text for s in split_statements(sql)]
+    assert len(texts) == 3
+    assert texts[1].startswith("CREATE RULE v_ins") and texts[1].endswith(")")
+
+
+def test_a_stray_closing_parenthesis_does_not_swallow_what_follows() -> None:
+    texts = [s.text for s in split_statements("SELECT 1);\nSELECT 2; SELECT ')(';")]
+    assert texts == ["SELECT 1)", "SELECT 2", "SELECT ')('"]

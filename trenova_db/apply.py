@@ -14,6 +14,7 @@ the server's error position is mapped back into the file.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,26 @@ if TYPE_CHECKING:
     from .splitter import Statement
 
 __all__ = ["Applier"]
+
+# psql, not SQL: the server would reject them half-way through a file.
+_PSQL_META = re.compile(
+    r"^[ \t]*\\(?:connect|c|set|unset|i|ir|include|echo|gset|if|elif|else|endif|copy|\.)"
+    r"(?![A-Za-z])",
+    re.MULTILINE,
+)
+_COPY_FROM_STDIN = re.compile(r"(?is)copy\b.*?\bfrom\s+stdin\b")
+# A migration that changes session settings (pg_dump's set_config('search_path',
+# '', false), SET ROLE, ...) must not hand them to the next one: RESET ALL after
+# it (back to the connection's own settings). A false positive costs one RESET.
+_SESSION_CHANGE = re.compile(
+    r"(?:^|;)[ \t]*set[ \t\n]+(?!local\b|transaction\b|constraints\b)|set_config[ \t]*\(",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _reset_after(sql: str) -> str:
+    return "RESET ALL;\n" if _SESSION_CHANGE.search(sql) else ""
+
 
 # now() is the time the *message* arrived, shared by every transaction of a
 # group: each migration stamps its own start instead.
@@ -51,6 +72,9 @@ class Applier:
         self.conn = conn
         self.table = f"{quote_ident(schema)}.schema_migrations"
         self.actor = actor
+        # Every migration known to be committed with its row, in order: what a
+        # failed run reports as done, including a failing group's earlier ones.
+        self.committed: list[MigrationFile] = []
 
     # -- checks done before anything runs ---------------------------------
 
@@ -82,15 +106,32 @@ class Applier:
                 continue
             if not statements:
                 problems.append(f"{path.name}: contains only comments; nothing to run")
-            elif kind == "tx":
-                for i, st in enumerate(statements, 1):
-                    if is_transaction_control(st.text):
-                        problems.append(
-                            f"{path.name}: statement {i} (line {st.line}) is "
-                            f"{st.text.split()[0].upper()}, which would end the migration's "
-                            "transaction early; remove it (.tx files are wrapped for you)"
-                        )
-                        break
+                continue
+            for i, st in enumerate(statements, 1):
+                where = f"{path.name}: statement {i} (line {st.line})"
+                if st.text.startswith("\\") or _PSQL_META.search(st.text):
+                    problems.append(
+                        f"{where} is a psql meta-command ({st.text.split()[0]}); trenova-db "
+                        "sends SQL only: remove it, or do that step outside the migration"
+                    )
+                    break
+                if _COPY_FROM_STDIN.match(st.text):
+                    problems.append(
+                        f"{where} is COPY ... FROM stdin, a psql data block; write the rows "
+                        "as INSERT ... VALUES, or load bulk data in a seed with ctx.copy_rows"
+                    )
+                    break
+                if is_transaction_control(st.text):
+                    word = st.text.split()[0].upper()
+                    problems.append(
+                        f"{where} is {word}, which would end the migration's transaction "
+                        "early; remove it (.tx files are wrapped for you)"
+                        if kind == "tx"
+                        else f"{where} is {word}: a non-.tx file runs each statement on its "
+                        "own and counts them; put statements that must commit together in "
+                        "a .tx migration"
+                    )
+                    break
         if problems:
             raise ValidationError(
                 "migration files cannot run as written; nothing was applied",
@@ -105,7 +146,7 @@ class Applier:
         # only lose whole migrations together with their rows (WAL is ordered),
         # and the run's last commit is durable, flushing all that came before.
         prefix = f"BEGIN;\n{_STAMP if durable else _STAMP_RELAXED}"
-        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;"
+        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{_reset_after(m.up_sql)}"
         started = time.perf_counter()
         try:
             await self.conn.execute(script)
@@ -114,6 +155,7 @@ class Applier:
             raise _failure(exc, m, m.up_path, m.up_sql, len(prefix), tx=True) from exc
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=True) from exc
+        self.committed.append(m)
         return int((time.perf_counter() - started) * 1000)
 
     async def apply_tx_group(
@@ -133,9 +175,13 @@ class Applier:
         blocks = []
         for i, m in enumerate(group):
             stamp = _STAMP if durable and i == len(group) - 1 else _STAMP_RELAXED
-            blocks.append(f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n")
+            blocks.append(
+                f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n"
+                + _reset_after(m.up_sql)
+            )
         try:
             await self.conn.execute("".join(blocks))
+            self.committed.extend(group)
             return group
         except asyncpg.PostgresError:
             await self._rollback_quietly()
@@ -149,9 +195,10 @@ class Applier:
             )
         }
         applied = [m for m in group if m.version in committed]
+        self.committed.extend(applied)
         for m in group:
             if m.version not in committed:
-                await self.apply_tx(m, batch=batch, durable=True)
+                await self.apply_tx(m, batch=batch, durable=True)  # records it
                 applied.append(m)
         return applied
 
@@ -181,11 +228,14 @@ class Applier:
                 f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)"
             )
             await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
+            if _reset_after(m.up_sql):
+                await self.conn.execute("RESET ALL")
             elapsed = int((time.perf_counter() - started) * 1000)
             await self.conn.execute(
                 f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
                 f"applied_at = clock_timestamp() WHERE version = {v}"
             )
+            self.committed.append(m)
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=False) from exc
         return elapsed
@@ -200,7 +250,9 @@ class Applier:
             if m.down_kind == "tx":
                 prefix = "BEGIN;\n"
                 try:
-                    await self.conn.execute(f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;")
+                    await self.conn.execute(
+                        f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_reset_after(m.down_sql)}"
+                    )
                 except asyncpg.PostgresError as exc:
                     await self._rollback_quietly()
                     raise _failure(
@@ -217,6 +269,8 @@ class Applier:
 
                 statements = split_statements(m.down_sql)
                 await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
+                if _reset_after(m.down_sql):
+                    await self.conn.execute("RESET ALL")
                 await self.conn.execute(delete)
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=m.down_kind == "tx") from exc
@@ -231,6 +285,8 @@ class Applier:
             try:
                 await self.conn.execute(st.text)
             except asyncpg.PostgresError as exc:
+                if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE
+                    await self._rollback_quietly()
                 failure = _failure(
                     exc,
                     m,

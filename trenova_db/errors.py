@@ -56,7 +56,10 @@ class TrenovaDBError(Exception):
     def __str__(self) -> str:
         text = self.message
         if self.done:
-            text += "\n  done before this: " + ", ".join(self.done)
+            shown = self.done
+            if len(shown) > 6:  # the error must stay on screen; JSON has them all
+                shown = [*shown[:3], f"... {len(shown) - 4} more ...", shown[-1]]
+            text += f"\n  done before this ({len(self.done)}): " + ", ".join(shown)
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

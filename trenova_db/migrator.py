@@ -123,6 +123,15 @@ async def _refused_row(conn: Any, settings: Settings, operation: str, exc: Treno
     await audit.finish(outcome_of(exc), {"error": str(exc)})
 
 
+def _applied_items(applier: Applier, batch: int, verbose: bool) -> list[MigrationItem]:
+    items = []
+    for m in applier.committed:
+        item = _item(m, "applied", verbose=verbose)
+        item.batch = batch
+        items.append(item)
+    return items
+
+
 def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) -> MigrationItem:
     return MigrationItem(
         version=m.version,
@@ -190,6 +199,8 @@ async def run_migrate(
                 return False
             return True
 
+        applier: Applier | None = None
+        batch = 0
         try:
             async with locked(settings, "migrate", still_needed=still_needed) as lock:
                 report.lock_wait_ms = round(lock.waited * 1000, 1)
@@ -214,15 +225,11 @@ async def run_migrate(
                         )
                     last = done + len(group) == len(pending)
                     if group[0].kind == "tx":
-                        applied = await applier.apply_tx_group(group, batch=batch, durable=last)
+                        await applier.apply_tx_group(group, batch=batch, durable=last)
                     else:
                         await applier.apply_notx(group[0], batch=batch)
-                        applied = group
-                    for m in applied:
-                        item = _item(m, "applied", verbose=verbose)
-                        item.batch = batch
-                        report.applied.append(item)
                     done += len(group)
+                report.applied = _applied_items(applier, batch, verbose)
                 durations = await applier.durations(batch)
                 for item in report.applied:
                     item.duration_ms = durations.get(item.version)
@@ -234,6 +241,8 @@ async def run_migrate(
             if audit.id is None:
                 await audit.start()
         except BaseException as exc:
+            if applier is not None:
+                report.applied = _applied_items(applier, batch, verbose)
             await audit.fail(exc, {"applied": [m.version for m in report.applied]})
             if isinstance(exc, TrenovaDBError):
                 exc.done = [f"applied {m.version} ({m.name})" for m in report.applied]

@@ -49,7 +49,7 @@ _SPACE = " \t\n\r\f\v"
 # The characters that can change the lexer's state, as one character class:
 # re's fastest scan. The rest (``--`` vs ``-``, an ``E`` before a quote) is
 # decided in Python at each hit.
-_SPECIAL = re.compile(r"""[;'"$\-/]""")
+_SPECIAL = re.compile(r"""[;'"$\-/()]""")
 # BEGIN is looked for by a second, lazily advanced scan; the lookbehind sits
 # after the first letter so re can still skip ahead by that letter.
 _BEGIN = re.compile(rf"[bB](?<![{_IDENT}][bB])[eE][gG][iI][nN](?![{_IDENT}])")
@@ -57,7 +57,7 @@ _BEGIN = re.compile(rf"[bB](?<![{_IDENT}][bB])[eE][gG][iI][nN](?![{_IDENT}])")
 # Keywords are matched with explicit ASCII classes, never re.IGNORECASE: the
 # server folds only ASCII, while re.I would let "ca\u017fe" (long s) be CASE.
 _IN_ATOMIC = re.compile(
-    rf"""[;'"$\-/]|(?<![{_IDENT}])(?:[cC][aA][sS][eE]|[eE][nN][dD])(?![{_IDENT}])"""
+    rf"""[;'"$\-/()]|(?<![{_IDENT}])(?:[cC][aA][sS][eE]|[eE][nN][dD])(?![{_IDENT}])"""
 )
 _ATOMIC = re.compile(rf"[aA][tT][oO][mM][iI][cC](?![{_IDENT}])")
 # A tag starts with a letter, "_" or non-ASCII, then adds digits (never "$").
@@ -142,6 +142,9 @@ def split_statements(sql: str) -> list[Statement]:
     dollar_end = -1  # end of the last dollar quote: its closing ``$`` is not part of a word
     # 0 outside BEGIN ATOMIC bodies; inside, 1 + the number of open CASEs.
     depth = 0
+    # Open parentheses: a ";" inside them (CREATE RULE ... DO (a; b)) does not
+    # end the statement, as in psql.
+    parens = 0
     # Line bookkeeping advances with the statements, so positions stay linear overall.
     seen = line_start = 0
     line = 1
@@ -177,9 +180,15 @@ def split_statements(sql: str) -> list[Statement]:
             break
         ch = sql[i]
         if ch == ";":
-            if not depth:
+            if not depth and not parens:
                 emit(i)
                 chunk = i + 1
+            pos = i + 1
+        elif ch == "(":
+            parens += 1
+            pos = i + 1
+        elif ch == ")":
+            parens = max(parens - 1, 0)  # a stray ")" is the server's to report
             pos = i + 1
         elif ch == "'":
             e = i - 1  # E'...' unless the E ends a longer word (then it is a plain '...')

@@ -53,7 +53,7 @@ def migrate(
     *,
     dry_run: Annotated[bool, Parameter(help="show the plan; write nothing, take no lock")] = False,
     verbose: Annotated[
-        bool, Parameter(help="list each migration; with --dry-run, print its SQL")
+        bool, Parameter(help="list each migration (a terminal always does); with --dry-run, SQL")
     ] = False,
     allow_out_of_order: Annotated[
         bool, Parameter(help="apply pending versions lower than the newest applied")

@@ -34,6 +34,22 @@ __all__ = ["Output"]
 _json = msgspec.json.Encoder()
 
 
+# Terminal colours for states: what needs a human in red, what waits in yellow.
+_STATE_STYLE = {
+    "applied": "green",
+    "rolled-back": "green",
+    "skipped": "dim",
+    "pending": "yellow",
+    "would-apply": "yellow",
+    "modified": "yellow",
+    "dirty": "bold red",
+    "drift": "bold red",
+    "missing": "bold red",
+    "failed": "bold red",
+    "orphaned": "magenta",
+}
+
+
 class Output:
     def __init__(self, *, json: bool = False, verbose: bool = False, secret: str | None = None):
         self.json = json
@@ -89,16 +105,24 @@ class Output:
         if self.tty:
             from rich.console import Console
             from rich.table import Table
+            from rich.text import Text
 
             table = Table(title=title, title_justify="left", header_style="bold")
             for c in columns:
-                table.add_column(c)
+                # Fold, never cut with "...": migration names that share a long
+                # prefix must stay tell-apart-able at 80 columns.
+                table.add_column(c, overflow="fold")
+            state = columns.index("state") if "state" in columns else -1
             for r in rows:
-                table.add_row(*(mask_secrets(x, self.secret) for x in r))
+                cells: list[Text | str] = [mask_secrets(x, self.secret) for x in r]
+                if state >= 0:
+                    cells[state] = Text(r[state], style=_STATE_STYLE.get(r[state], ""))
+                table.add_row(*cells)
             Console().print(table)
             return
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-        lines = [title, "  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+        header = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+        lines = [title, "  " + header]
         lines.extend(
             "  " + "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()
             for r in rows
@@ -268,9 +292,7 @@ def _status(out: Output, r: StatusReport) -> None:
         )
     )
     if r.seeds:
-        out.table(
-            "seeds", ["seed", "version", "state", "applied at", "detail"], _seed_rows(r.seeds)
-        )
+        out.table("seeds", ["seed", "version", "state", "when", "detail"], _seed_rows(r.seeds))
         counts: dict[str, int] = {}
         for s in r.seeds:
             counts[s.state] = counts.get(s.state, 0) + 1
