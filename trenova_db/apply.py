@@ -14,6 +14,7 @@ the server's error position is mapped back into the file.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -281,12 +282,44 @@ class Applier:
     async def _run_statements(
         self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, down: bool
     ) -> None:
+        """Each statement with its statements_done update in ONE message.
+
+        The server runs a multi-statement message as one implicit transaction,
+        so a statement and its counter commit together: one round trip each,
+        and the count can never disagree with what ran. Commands that refuse a
+        transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...) fail that way
+        before doing anything (SQLSTATE 25001); they run alone, then the count.
+        """
+        # Each statement commits on its own; only the last commit of the file
+        # (the row marked clean, or the error recorded) needs to reach disk,
+        # and it flushes all before it. A crash can lose a tail of statements,
+        # never a statement without its count: WAL keeps their order.
+        await self.conn.execute("SET synchronous_commit TO off")
+        try:
+            await self._run_each(m, path, sql, statements, down=down)
+        finally:
+            if not self.conn.is_closed():
+                with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+                    await self.conn.execute("RESET synchronous_commit")
+
+    async def _run_each(
+        self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, down: bool
+    ) -> None:
         for i, st in enumerate(statements):
+            counter = (
+                f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
+            )
             try:
-                await self.conn.execute(st.text)
+                try:
+                    # "\n;" so a trailing -- comment cannot swallow the separator
+                    await self.conn.execute(f"{st.text}\n;\n{counter}")
+                except asyncpg.ActiveSQLTransactionError:
+                    await self.conn.execute(st.text)
+                    await self.conn.execute(counter)
             except asyncpg.PostgresError as exc:
                 if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE
                     await self._rollback_quietly()
+                await self.conn.execute("RESET synchronous_commit")  # the error must last
                 failure = _failure(
                     exc,
                     m,
@@ -302,9 +335,6 @@ class Applier:
                     f"{quote_literal(failure.message)} WHERE version = {m.version}"
                 )
                 raise failure from exc
-            await self.conn.execute(
-                f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
-            )
 
     async def _rollback_quietly(self) -> None:
         try:
