@@ -8,7 +8,8 @@ Each figure is measured on the same server in one run:
    sees every burst the client sends) and the whole CLI process;
 3. `status` over 1000 applied migrations, whole CLI process;
 4. 100,000 rows through SeedContext.copy_rows vs psql's `\\copy`;
-5. four independent seeds, sequential vs `--parallel 4`.
+5. four independent seeds, sequential vs `--parallel 4`;
+6. a non-.tx file of 20,000 INSERTs, statement by statement, vs `psql -f`.
 
 The server is TRENOVA_BENCH_DATABASE_URL (an admin URL) if set, otherwise an
 embedded server in a temporary directory (on /dev/shm when it exists, so disk
@@ -222,6 +223,61 @@ def bench_migrations(server: str, work: Path) -> None:
         drop_database(server, ours_db)
 
 
+NOTX_STATEMENTS = 20_000
+
+
+def bench_notx(server: str, work: Path) -> None:
+    """A non-.tx file of 20,000 INSERTs: psql -f (autocommit) vs trenova-db."""
+    folder = work / "notx"
+    folder.mkdir()
+    body = "\n".join(f"INSERT INTO notx VALUES ({i}, 'name {i}');" for i in range(NOTX_STATEMENTS))
+    sql = f"CREATE TABLE notx (id int, name text);\n{body}\n"
+    path = folder / "000001_notx.up.sql"
+    path.write_text(sql)
+    psql_db = create_database(server, prefix="bench_notx_psql")
+    ours_db = create_database(server, prefix="bench_notx_ours")
+    try:
+        t_psql = timed(
+            lambda: subprocess.run(
+                [
+                    psql_binary(),
+                    "-X",
+                    "-q",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-d",
+                    database_url(server, psql_db),
+                    "-f",
+                    str(path),
+                ],
+                check=True,
+                env=psql_env(),
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        result: list[subprocess.CompletedProcess[str]] = []
+        t_ours = timed(
+            lambda: result.append(
+                cli(
+                    "migrate",
+                    "--database-url",
+                    database_url(server, ours_db),
+                    "--migrations-dir",
+                    str(folder),
+                )
+            )
+        )
+        if result[0].returncode != 0:
+            raise SystemExit(f"migrate failed: {result[0].stderr}")
+        print(
+            f"non-tx file, {NOTX_STATEMENTS} statements  psql -f: {t_psql:6.2f} s   "
+            f"trenova-db migrate: {t_ours:6.2f} s   ratio {t_ours / t_psql:4.2f}x"
+        )
+    finally:
+        drop_database(server, psql_db)
+        drop_database(server, ours_db)
+
+
 async def _copy_rows(url: str, rows: list[tuple[int, str, float]]) -> float:
     from trenova_db import Environment
     from trenova_db.seeding import SeedContext
@@ -360,6 +416,7 @@ def main() -> None:
     try:
         if args.only in (None, "migrations"):
             bench_migrations(server, work)
+            bench_notx(server, work)
         if args.only in (None, "copy"):
             bench_copy(server, work)
         if args.only in (None, "seeds"):
