@@ -504,8 +504,8 @@ def test_session_settings_a_migration_changes_do_not_leak_into_the_next(
                 "CREATE TABLE public.a (id int);\n"
             ),
             "000002_next.tx.up.sql": "CREATE TABLE b (id int);\n",
-            "000003_role.up.sql": "SET statement_timeout = '1ms';\nCREATE TABLE c (id int);\n",
-            "000004_after.up.sql": "CREATE TABLE d AS SELECT 1 AS one FROM pg_sleep(0.05);\n",
+            "000003_path.up.sql": "SET search_path = nowhere;\nCREATE TABLE public.c (id int);\n",
+            "000004_after.up.sql": "CREATE TABLE d (id int);\n",
         }
     )
     report = run(lambda: migrate(trenova_database, migrations_dir=folder))
