@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from tests.conftest import ROOT, CliResult, cli_process, query, run, wait_until
-from trenova_db import ConfigurationError, migrate, rollback, status
+from trenova_db import ConfigurationError, MigrationFailed, migrate, rollback, status
 from trenova_db.discovery import discover_migrations
 from trenova_db.lock import MigrationLock
 
@@ -528,3 +528,31 @@ def test_a_failure_inside_a_group_reports_every_migration_committed_before_it(
     assert result.json()["done"] == [f"applied {v} (t{v})" for v in range(1, 6)]
     audit = query(trenova_database, "SELECT details->'applied' FROM trenova_db_audit")
     assert msgspec.json.decode(audit[0][0]) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("name", ["000001_fn.tx.up.sql", "000001_fn.up.sql"])
+def test_a_run_time_error_in_a_do_block_names_its_line_in_the_file(
+    trenova_database: str, migrations: Make, name: str
+) -> None:
+    folder = migrations(
+        {
+            name: (
+                "CREATE TABLE shipments (id int);\n"  # 1
+                "\n"  # 2
+                "DO $$\n"  # 3: the body's line 1
+                "DECLARE\n"  # 4
+                "  n int;\n"  # 5
+                "BEGIN\n"  # 6
+                "  SELECT count(*) INTO n FROM shipments;\n"  # 7
+                "  PERFORM 1 / (n - n);\n"  # 8
+                "END\n"  # 9
+                "$$;\n"  # 10
+            )
+        }
+    )
+    with pytest.raises(MigrationFailed) as info:
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
+    assert info.value.line == 8
+    assert f"{name}: " in info.value.message
+    assert "line 8 (in a DO block)" in info.value.message
+    assert "division by zero" in info.value.message

@@ -373,6 +373,12 @@ def _failure(
             where = "in its bookkeeping"
     else:
         where = ""
+    if not position:  # a run-time error: in a DO block, the server counts body lines
+        do_line = _do_block_line(exc, sql, statement[2] if statement else None)
+        if do_line is not None:
+            line, column = do_line, None
+            where = where.split(", line")[0] + ", " if statement is not None else ""
+            where += f"line {do_line} (in a DO block)"
     sqlstate = getattr(exc, "sqlstate", None) or "?"
     action = "rollback failed: " if down else ""
     text = f"{action}{path.name}: {where + ': ' if where else ''}{exc} (SQLSTATE {sqlstate})"
@@ -412,6 +418,36 @@ def _failure(
         column=column,
         hint=hint,
     )
+
+
+_DO_CONTEXT = re.compile(r"PL/pgSQL function inline_code_block line (\d+)")
+_DO_BODY = re.compile(r"(?is)\s*do\b(?:\s+language\s+\w+)?\s*(\$[^$]*\$|')")
+
+
+def _do_block_line(exc: BaseException, sql: str, st: Statement | None) -> int | None:
+    """The file line of a run-time error inside a DO block, from the server's
+    "inline_code_block line N" (line 1 is where the body's quote opens).
+
+    Without the failing statement (a .tx file), only a file with a single DO
+    block can be mapped without guessing.
+    """
+    found = _DO_CONTEXT.search(getattr(exc, "context", None) or "")
+    if found is None:
+        return None
+    if st is None:
+        from .splitter import split_statements
+
+        blocks = [s for s in split_statements(sql) if _DO_BODY.match(s.text)]
+        if len(blocks) != 1:
+            return None
+        st = blocks[0]
+    body = _DO_BODY.match(st.text)
+    if body is None:
+        return None
+    from .splitter import line_col
+
+    body_line, _ = line_col(sql, st.start + body.start(1))
+    return body_line + int(found.group(1)) - 1
 
 
 def _lost(exc: BaseException, m: MigrationFile, *, tx: bool) -> DatabaseUnavailable:
