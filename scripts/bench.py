@@ -9,7 +9,8 @@ Each figure is measured on the same server in one run:
 3. `status` over 1000 applied migrations, whole CLI process;
 4. 100,000 rows through SeedContext.copy_rows vs psql's `\\copy`;
 5. four independent seeds, sequential vs `--parallel 4`;
-6. a non-.tx file of 20,000 INSERTs, statement by statement, vs `psql -f`.
+6. a non-.tx file of 20,000 INSERTs, statement by statement, vs `psql -f`;
+7. 20 replicas calling ``migrate()`` at once (lock_timeout 3 s) on 1.6 s of work.
 
 The server is TRENOVA_BENCH_DATABASE_URL (an admin URL) if set, otherwise an
 embedded server in a temporary directory (on /dev/shm when it exists, so disk
@@ -278,6 +279,41 @@ def bench_notx(server: str, work: Path) -> None:
         drop_database(server, ours_db)
 
 
+REPLICAS = 20
+
+
+async def _replicas(url: str, folder: Path) -> tuple[float, int, int]:
+    import trenova_db
+
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(trenova_db.migrate(url, migrations_dir=folder, lock_timeout=3) for _ in range(REPLICAS)),
+        return_exceptions=True,
+    )
+    took = time.perf_counter() - started
+    failed = sum(isinstance(r, BaseException) for r in results)
+    appliers = sum(1 for r in results if not isinstance(r, BaseException) and r.applied)
+    return took, failed, appliers
+
+
+def bench_replicas(server: str, work: Path) -> None:
+    """20 services booting at once on 9 migrations (1.6 s of work), lock_timeout 3 s."""
+    folder = work / "replicas"
+    folder.mkdir()
+    for i in range(1, 10):
+        sleep = "SELECT pg_sleep(0.2);\n" if i > 1 else ""
+        (folder / f"{i:06d}_r{i}.tx.up.sql").write_text(f"CREATE TABLE r{i} (id int);\n{sleep}")
+    db = create_database(server, prefix="bench_replicas")
+    try:
+        took, failed, appliers = asyncio.run(_replicas(database_url(server, db), folder))
+        print(
+            f"{REPLICAS} replicas migrate at once   {took:5.2f} s for 1.6 s of migrations, "
+            f"{failed} failed, {appliers} applied the work"
+        )
+    finally:
+        drop_database(server, db)
+
+
 async def _copy_rows(url: str, rows: list[tuple[int, str, float]]) -> float:
     from trenova_db import Environment
     from trenova_db.seeding import SeedContext
@@ -417,6 +453,7 @@ def main() -> None:
         if args.only in (None, "migrations"):
             bench_migrations(server, work)
             bench_notx(server, work)
+            bench_replicas(server, work)
         if args.only in (None, "copy"):
             bench_copy(server, work)
         if args.only in (None, "seeds"):
