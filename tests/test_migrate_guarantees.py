@@ -556,3 +556,39 @@ def test_a_run_time_error_in_a_do_block_names_its_line_in_the_file(
     assert f"{name}: " in info.value.message
     assert "line 8 (in a DO block)" in info.value.message
     assert "division by zero" in info.value.message
+
+
+def test_baseline_adopts_a_database_whose_schema_already_exists(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000002_b.up.sql": "CREATE TABLE b (id int);\n",
+            "000003_c.tx.up.sql": "CREATE TABLE c (id int);\n",
+        }
+    )
+    # made by the previous tool: a and b exist, nothing is recorded
+    query(trenova_database, "CREATE TABLE a (id int)")
+    query(trenova_database, "CREATE TABLE b (id int)")
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert "would apply 3 migration(s)" in cli("migrate", "--dry-run", *a).out
+    done = cli("repair", "--baseline", "2", "--json", *a)
+    assert done.code == 0, done.err
+    assert done.json()["actions"] == [
+        "version 1 (000001_a.tx.up.sql): recorded as applied, not run",
+        "version 2 (000002_b.up.sql): recorded as applied, not run",
+    ]
+    migrated = cli("migrate", "--json", *a)
+    assert migrated.code == 0, migrated.err
+    assert [m["version"] for m in migrated.json()["applied"]] == [3]
+    rows = query(trenova_database, "SELECT version, kind, batch FROM schema_migrations ORDER BY 1")
+    assert [tuple(r) for r in rows] == [(1, "tx", 0), (2, "notx", 0), (3, "tx", 1)]
+    again = cli("repair", "--baseline", "2", *a)
+    assert again.code == 0
+    assert "already recorded" in again.out
+    nothing = cli("repair", "--baseline", "0", *a)
+    assert nothing.code == 2
+    assert "no migration file at or below version 0" in nothing.err
+    audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id")
+    assert [tuple(r) for r in audit][:2] == [("repair", "success"), ("migrate", "success")]

@@ -199,13 +199,15 @@ async def repair(
     version: int | None = None,
     mark: Literal["applied", "rolled-back"] | None = None,
     forget_missing: bool = False,
+    baseline: int | None = None,
     migrations_dir: str | Path | None = None,
     schema: str | None = None,
     environment: str | Environment | None = None,
     lock_timeout: Seconds | None = None,
     settings: Settings | None = None,
 ) -> RepairReport:
-    """Realign drifted checksums, forget missing files, or resolve one dirty row."""
+    """Realign drifted checksums, forget missing files, resolve one dirty row, or
+    record migrations up to ``baseline`` as applied without running them."""
     s = make_settings(
         database_url,
         settings=settings,
@@ -214,7 +216,9 @@ async def repair(
         environment=environment,
         lock_timeout=lock_timeout,
     )
-    return await run_repair(s, version=version, mark=mark, forget_missing=forget_missing)
+    return await run_repair(
+        s, version=version, mark=mark, forget_missing=forget_missing, baseline=baseline
+    )
 
 
 async def status(

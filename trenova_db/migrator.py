@@ -389,14 +389,27 @@ async def run_repair(
     version: int | None = None,
     mark: Literal["applied", "rolled-back"] | None = None,
     forget_missing: bool = False,
+    baseline: int | None = None,
 ) -> RepairReport:
-    """Realign checksums, forget missing files, or resolve one dirty row."""
+    """Realign checksums, forget missing files, or resolve one dirty row.
+
+    ``baseline``: record every migration up to that version as applied without
+    running it, for a database whose schema already exists (made by the Go
+    tool, or restored from a dump) -- Flyway's baseline.
+    """
     if (version is None) != (mark is None):
         raise ConfigurationError(
             "--version and --applied/--rolled-back go together",
             hint="e.g. `trenova-db repair --version 5 --applied`",
         )
+    if baseline is not None and version is not None:
+        raise ConfigurationError("pass either --baseline or --version, not both")
     files = discover_migrations(settings.migrations_dir)
+    if baseline is not None and not any(m.version <= baseline for m in files.migrations):
+        raise ConfigurationError(
+            f"no migration file at or below version {baseline}; nothing to baseline",
+            hint="--baseline N records files up to version N as applied without running them",
+        )
     report = RepairReport(database=settings.masked_url, schema=settings.schema)
     async with session(settings, "repair") as conn, locked(settings, "repair"):
         await ensure_bookkeeping(conn, settings.schema)
@@ -404,11 +417,37 @@ async def run_repair(
         await audit.start()
         try:
             await _repair(conn, settings, files, report, version, mark, forget_missing)
+            if baseline is not None:
+                await _baseline(conn, settings, files, report, baseline)
         except BaseException as exc:
             await audit.fail(exc, {})
             raise
         await audit.finish("success", {"actions": report.actions})
     return report
+
+
+async def _baseline(
+    conn: Any, settings: Settings, files: MigrationSet, report: RepairReport, upto: int
+) -> None:
+    s = bookkeeping.quote_ident(settings.schema)
+    recorded = {r.version for r in (await read_history(conn, settings.schema)).applied}
+    who = f"{actor()}@{host()} (baseline)"
+    async with conn.transaction():
+        for m in files.migrations:
+            if m.version > upto or m.version in recorded:
+                continue
+            await conn.execute(
+                f"INSERT INTO {s}.schema_migrations (version, name, kind, checksum, applied_by, "
+                "batch) VALUES ($1, $2, $3, $4, $5, 0)",
+                m.version,
+                m.name,
+                m.kind,
+                m.checksum,
+                who,
+            )
+            report.actions.append(f"version {m.version} ({m.label}): recorded as applied, not run")
+    if not report.actions:
+        report.remaining.append(f"every migration up to version {upto} was already recorded")
 
 
 async def _repair(

@@ -150,9 +150,14 @@ def repair(
     forget_missing: Annotated[
         bool, Parameter(help="forget applied versions whose files are gone")
     ] = False,
+    baseline: Annotated[
+        int | None,
+        Parameter(help="record migrations up to this version as applied, without running them"),
+    ] = None,
     common: Common | None = None,
 ) -> int:
-    """Realign changed checksums, forget missing files, or resolve a dirty migration."""
+    """Realign changed checksums, forget missing files, resolve a dirty migration, or
+    baseline a database whose schema already exists."""
     from ..migrator import run_repair
 
     if applied and rolled_back:
@@ -162,7 +167,9 @@ def repair(
     )
 
     async def work(s: Settings, out: Output) -> Any:
-        return await run_repair(s, version=version, mark=mark, forget_missing=forget_missing)
+        return await run_repair(
+            s, version=version, mark=mark, forget_missing=forget_missing, baseline=baseline
+        )
 
     return call(common, work)
 
