@@ -478,7 +478,18 @@ def test_ctrl_c_during_a_seed_is_reported_like_any_other_interruption(
         (
             "000002_meta.up.sql",
             "CREATE TABLE t (id int);\n\\connect other\nCREATE TABLE u (id int);\n",
-            "000002_meta.up.sql: statement 2 (line 2) is a psql meta-command (\\connect)",
+            "000002_meta.up.sql: statement 2 (line 2) holds a psql meta-command (\\connect)",
+        ),
+        (
+            "000002_gexec.tx.up.sql",
+            "SELECT format('CREATE TABLE %I (id int)', 'g')\n\\gexec\n",
+            "000002_gexec.tx.up.sql: statement 1 (line 1) holds a psql meta-command (\\gexec)",
+        ),
+        (
+            "000002_lock.up.sql",
+            "LOCK TABLE a IN ACCESS EXCLUSIVE MODE;\nCREATE TABLE z (id int);\n",
+            "000002_lock.up.sql: statement 1 (line 1) is LOCK TABLE, which only acts inside a "
+            "transaction",
         ),
     ],
 )
@@ -585,10 +596,83 @@ def test_baseline_adopts_a_database_whose_schema_already_exists(
     rows = query(trenova_database, "SELECT version, kind, batch FROM schema_migrations ORDER BY 1")
     assert [tuple(r) for r in rows] == [(1, "tx", 0), (2, "notx", 0), (3, "tx", 1)]
     again = cli("repair", "--baseline", "2", *a)
-    assert again.code == 0
-    assert "already recorded" in again.out
+    assert again.code == 4
+    assert "--baseline is for a database with no trenova-db history" in again.err
     nothing = cli("repair", "--baseline", "0", *a)
     assert nothing.code == 2
     assert "no migration file at or below version 0" in nothing.err
     audit = query(trenova_database, "SELECT operation, outcome FROM trenova_db_audit ORDER BY id")
     assert [tuple(r) for r in audit][:2] == [("repair", "success"), ("migrate", "success")]
+
+
+def test_backslashes_inside_strings_and_function_bodies_are_not_meta_commands(
+    trenova_database: str, migrations: Make
+) -> None:
+    folder = migrations(
+        {
+            "000001_ok.tx.up.sql": (
+                "CREATE TABLE t (id int);\n"
+                "COMMENT ON TABLE t IS 'regex:\n\\.+ matches dots';\n"
+                "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$\nSELECT '\\i x'\n$$;\n"
+                "SELECT E'a\\\\b';\n"
+            )
+        }
+    )
+    report = run(lambda: migrate(trenova_database, migrations_dir=folder))
+    assert [m.version for m in report.applied] == [1]
+
+
+def test_a_non_tx_file_may_commit_inside_a_do_block_or_procedure(
+    trenova_database: str, migrations: Make
+) -> None:
+    # The batched backfill: each batch commits on its own.
+    folder = migrations(
+        {
+            "000001_backfill.up.sql": (
+                "CREATE TABLE t (x int);\n"
+                "DO $$ BEGIN FOR i IN 1..3 LOOP INSERT INTO t VALUES (i); COMMIT; END LOOP;\n"
+                "END $$;\n"
+                "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (9); "
+                "COMMIT; END $$;\n"
+                "CALL p();\n"
+            )
+        }
+    )
+    run(lambda: migrate(trenova_database, migrations_dir=folder))
+    assert query(trenova_database, "SELECT count(*) FROM t") == [(4,)]
+    assert query(trenova_database, "SELECT dirty, statements_done FROM schema_migrations") == [
+        (False, 4)
+    ]
+
+
+def test_a_role_set_by_one_migration_does_not_carry_into_the_next(
+    trenova_database: str, migrations: Make
+) -> None:
+    role = "trenova_mig_" + trenova_database.rsplit("_", 1)[-1][:12]
+    query(trenova_database, f"CREATE ROLE {role} SUPERUSER")
+    try:
+        folder = migrations(
+            {
+                "000001_a.tx.up.sql": f"SET ROLE {role};\nCREATE TABLE owned_a (x int);\n",
+                "000002_b.tx.up.sql": "CREATE TABLE created_b (x int);\n",
+                "000003_c.up.sql": (
+                    "DO $$ BEGIN EXECUTE 'SET search_path = nowhere'; END $$;\n"
+                    "CREATE TABLE public.c (x int);\n"
+                ),
+                "000004_d.up.sql": "CREATE TABLE d (x int);\n",
+            }
+        )
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
+        owners = query(
+            trenova_database,
+            "SELECT tablename, tableowner FROM pg_tables WHERE tablename IN "
+            "('owned_a', 'created_b', 'd') ORDER BY 1",
+        )
+        assert dict((t, o) for t, o in owners) == {
+            "created_b": "postgres",
+            "d": "postgres",
+            "owned_a": role,
+        }
+    finally:
+        query(trenova_database, f"DROP OWNED BY {role} CASCADE")
+        query(trenova_database, f"DROP ROLE {role}")

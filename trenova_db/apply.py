@@ -31,24 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Applier"]
 
-# psql, not SQL: the server would reject them half-way through a file.
-_PSQL_META = re.compile(
-    r"^[ \t]*\\(?:connect|c|set|unset|i|ir|include|echo|gset|if|elif|else|endif|copy|\.)"
-    r"(?![A-Za-z])",
-    re.MULTILINE,
-)
+# In a non-.tx file each statement runs on its own: these would act on nothing
+# (or, sent with the statement's counter, on the counter).
+_TRANSACTION_ONLY = re.compile(r"(?is)\s*(?:lock\b|set\s+(?:local|transaction|constraints)\b)")
 _COPY_FROM_STDIN = re.compile(r"(?is)copy\b.*?\bfrom\s+stdin\b")
-# A migration that changes session settings (pg_dump's set_config('search_path',
-# '', false), SET ROLE, ...) must not hand them to the next one: RESET ALL after
-# it (back to the connection's own settings). A false positive costs one RESET.
-_SESSION_CHANGE = re.compile(
-    r"(?:^|;)[ \t]*set[ \t\n]+(?!local\b|transaction\b|constraints\b)|set_config[ \t]*\(",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-def _reset_after(sql: str) -> str:
-    return "RESET ALL;\n" if _SESSION_CHANGE.search(sql) else ""
+# A migration may change its session (pg_dump's set_config('search_path', '',
+# false), SET ROLE, a function that calls set_config): the next one must start
+# from the connection's own settings, so every migration is followed by a reset.
+_RESET_SESSION = "RESET SESSION AUTHORIZATION;\nRESET ROLE;\nRESET ALL;\n"
 
 
 # now() is the time the *message* arrived, shared by every transaction of a
@@ -91,7 +81,12 @@ class Applier:
         if not migrations:
             return
         # Imported here: the no-op start-up of a service never needs the lexer.
-        from .splitter import SplitError, is_transaction_control, split_statements
+        from .splitter import (
+            SplitError,
+            is_transaction_control,
+            psql_meta_command,
+            split_statements,
+        )
 
         problems: list[str] = []
         for m in migrations:
@@ -110,10 +105,17 @@ class Applier:
                 continue
             for i, st in enumerate(statements, 1):
                 where = f"{path.name}: statement {i} (line {st.line})"
-                if st.text.startswith("\\") or _PSQL_META.search(st.text):
+                meta = psql_meta_command(st.text)
+                if meta is not None:
                     problems.append(
-                        f"{where} is a psql meta-command ({st.text.split()[0]}); trenova-db "
-                        "sends SQL only: remove it, or do that step outside the migration"
+                        f"{where} holds a psql meta-command ({meta}); trenova-db sends SQL "
+                        "only: remove it, or do that step outside the migration"
+                    )
+                    break
+                if kind == "notx" and _TRANSACTION_ONLY.match(st.text):
+                    problems.append(
+                        f"{where} is {' '.join(st.text.split()[:2]).upper()}, which only acts "
+                        "inside a transaction; put it in a .tx migration with what it is for"
                     )
                     break
                 if _COPY_FROM_STDIN.match(st.text):
@@ -147,7 +149,7 @@ class Applier:
         # only lose whole migrations together with their rows (WAL is ordered),
         # and the run's last commit is durable, flushing all that came before.
         prefix = f"BEGIN;\n{_STAMP if durable else _STAMP_RELAXED}"
-        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{_reset_after(m.up_sql)}"
+        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{_RESET_SESSION}"
         started = time.perf_counter()
         try:
             await self.conn.execute(script)
@@ -177,8 +179,7 @@ class Applier:
         for i, m in enumerate(group):
             stamp = _STAMP if durable and i == len(group) - 1 else _STAMP_RELAXED
             blocks.append(
-                f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n"
-                + _reset_after(m.up_sql)
+                f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n" + _RESET_SESSION
             )
         try:
             await self.conn.execute("".join(blocks))
@@ -229,8 +230,7 @@ class Applier:
                 f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)"
             )
             await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
-            if _reset_after(m.up_sql):
-                await self.conn.execute("RESET ALL")
+            await self.conn.execute(_RESET_SESSION)
             elapsed = int((time.perf_counter() - started) * 1000)
             await self.conn.execute(
                 f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
@@ -252,7 +252,7 @@ class Applier:
                 prefix = "BEGIN;\n"
                 try:
                     await self.conn.execute(
-                        f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_reset_after(m.down_sql)}"
+                        f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_RESET_SESSION}"
                     )
                 except asyncpg.PostgresError as exc:
                     await self._rollback_quietly()
@@ -270,8 +270,7 @@ class Applier:
 
                 statements = split_statements(m.down_sql)
                 await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
-                if _reset_after(m.down_sql):
-                    await self.conn.execute("RESET ALL")
+                await self.conn.execute(_RESET_SESSION)
                 await self.conn.execute(delete)
         except (OSError, asyncpg.InterfaceError) as exc:
             raise _lost(exc, m, tx=m.down_kind == "tx") from exc
@@ -313,13 +312,18 @@ class Applier:
                 try:
                     # "\n;" so a trailing -- comment cannot swallow the separator
                     await self.conn.execute(f"{st.text}\n;\n{counter}")
-                except asyncpg.ActiveSQLTransactionError:
+                except (
+                    asyncpg.ActiveSQLTransactionError,  # CREATE INDEX CONCURRENTLY, VACUUM...
+                    asyncpg.InvalidTransactionTerminationError,  # COMMIT in a DO block / CALL
+                ):
+                    # The message was rolled back whole: nothing ran twice.
                     await self.conn.execute(st.text)
                     await self.conn.execute(counter)
             except asyncpg.PostgresError as exc:
                 if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE
                     await self._rollback_quietly()
-                await self.conn.execute("RESET synchronous_commit")  # the error must last
+                # Recorded durably, and as ourselves, not as a role the file switched to.
+                await self.conn.execute(_RESET_SESSION)
                 failure = _failure(
                     exc,
                     m,
@@ -431,9 +435,10 @@ def _do_block_line(exc: BaseException, sql: str, st: Statement | None) -> int | 
     Without the failing statement (a .tx file), only a file with a single DO
     block can be mapped without guessing.
     """
-    found = _DO_CONTEXT.search(getattr(exc, "context", None) or "")
-    if found is None:
+    frames = _DO_CONTEXT.findall(getattr(exc, "context", None) or "")
+    if not frames:
         return None
+    body_offset = int(frames[-1])  # the outermost frame is the block in the file
     if st is None:
         from .splitter import split_statements
 
@@ -447,7 +452,7 @@ def _do_block_line(exc: BaseException, sql: str, st: Statement | None) -> int | 
     from .splitter import line_col
 
     body_line, _ = line_col(sql, st.start + body.start(1))
-    return body_line + int(found.group(1)) - 1
+    return body_line + body_offset - 1
 
 
 def _lost(exc: BaseException, m: MigrationFile, *, tx: bool) -> DatabaseUnavailable:

@@ -416,9 +416,10 @@ async def run_repair(
         audit = Audit(conn, settings.schema, "repair", settings.environment.value)
         await audit.start()
         try:
-            await _repair(conn, settings, files, report, version, mark, forget_missing)
             if baseline is not None:
                 await _baseline(conn, settings, files, report, baseline)
+            else:
+                await _repair(conn, settings, files, report, version, mark, forget_missing)
         except BaseException as exc:
             await audit.fail(exc, {})
             raise
@@ -430,11 +431,20 @@ async def _baseline(
     conn: Any, settings: Settings, files: MigrationSet, report: RepairReport, upto: int
 ) -> None:
     s = bookkeeping.quote_ident(settings.schema)
-    recorded = {r.version for r in (await read_history(conn, settings.schema)).applied}
+    recorded = (await read_history(conn, settings.schema)).applied
+    if recorded:
+        # Like Flyway: a baseline describes a database trenova-db has never
+        # migrated; on a history it would hide gaps a human must look at.
+        raise HistoryMismatch(
+            f"--baseline is for a database with no trenova-db history; "
+            f"{len(recorded)} migration(s) are already recorded",
+            hint="`trenova-db status` shows them; mark single versions with "
+            "`repair --version N --applied` after checking them by hand",
+        )
     who = f"{actor()}@{host()} (baseline)"
     async with conn.transaction():
         for m in files.migrations:
-            if m.version > upto or m.version in recorded:
+            if m.version > upto:
                 continue
             await conn.execute(
                 f"INSERT INTO {s}.schema_migrations (version, name, kind, checksum, applied_by, "
@@ -446,8 +456,6 @@ async def _baseline(
                 who,
             )
             report.actions.append(f"version {m.version} ({m.label}): recorded as applied, not run")
-    if not report.actions:
-        report.remaining.append(f"every migration up to version {upto} was already recorded")
 
 
 async def _repair(

@@ -19,7 +19,14 @@ import re
 
 import msgspec
 
-__all__ = ["SplitError", "Statement", "is_transaction_control", "line_col", "split_statements"]
+__all__ = [
+    "SplitError",
+    "Statement",
+    "is_transaction_control",
+    "line_col",
+    "psql_meta_command",
+    "split_statements",
+]
 
 
 class Statement(msgspec.Struct, frozen=True):
@@ -224,6 +231,51 @@ def split_statements(sql: str) -> list[Statement]:
             depth += 1 if ch in "cC" else -1
     emit(n)
     return statements
+
+
+_OUTSIDE_CODE = re.compile(r"""[\\'"$\-/]""")
+
+
+def psql_meta_command(text: str) -> str | None:
+    """The first backslash command (``\\connect``, ``\\gexec``, ``\\.``) outside
+    strings, quoted identifiers, comments and dollar quotes: psql input, not SQL."""
+    pos, n, dollar_end = 0, len(text), -1
+    while True:
+        m = _OUTSIDE_CODE.search(text, pos)
+        if m is None:
+            return None
+        i = m.start()
+        ch = text[i]
+        if ch == "\\":
+            word = re.match(r"\\[A-Za-z]+|\\.?", text[i:])
+            return word.group() if word else "\\"
+        if ch == "'":
+            e = i - 1
+            if e >= 0 and text[e] in "eE" and (e in (0, dollar_end) or not _is_ident(text[e - 1])):
+                pos = _end_of_e_string(text, e)
+            else:
+                pos = _end_of_quoted(text, i, "'", "string")
+        elif ch == '"':
+            pos = _end_of_quoted(text, i, '"', "quoted identifier")
+        elif ch == "-":
+            if text.startswith("--", i):
+                nl = text.find("\n", i)
+                pos = n if nl < 0 else nl + 1
+            else:
+                pos = i + 1
+        elif ch == "/":
+            pos = _end_of_block_comment(text, i) if text.startswith("/*", i) else i + 1
+        else:  # "$"
+            tag = None
+            if i in (0, dollar_end) or not _is_ident(text[i - 1]):
+                tag = _DOLLAR_TAG.match(text, i)
+            if tag is None:
+                pos = i + 1
+                continue
+            close = text.find(tag.group(), tag.end())
+            if close < 0:
+                return None  # the splitter reports unterminated quotes
+            pos = dollar_end = close + len(tag.group())
 
 
 def _leading_words(text: str, count: int) -> list[str]:
