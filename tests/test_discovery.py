@@ -247,3 +247,11 @@ def test_an_unencoded_at_sign_in_a_url_password_leaves_no_tail_visible() -> None
     # An e-mail address after a URL without a password is left alone.
     text = "postgresql://h:5432/db: down, mail admin@example.com"
     assert mask_secrets(text) == text
+
+
+def test_very_short_literal_secrets_do_not_blank_out_words_but_urls_stay_masked() -> None:
+    text = "cannot connect to postgresql://u:pw@h/db: password for pw user rejected"
+    assert mask_secrets(text, "pw") == (
+        "cannot connect to postgresql://u:***@h/db: password for pw user rejected"
+    )
+    assert mask_secrets("pwgen says s3cret", "s3cret") == "pwgen says ***"

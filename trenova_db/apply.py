@@ -163,7 +163,7 @@ class Applier:
 
     async def apply_tx_group(
         self, group: list[MigrationFile], *, batch: int, durable: bool
-    ) -> list[MigrationFile]:
+    ) -> None:
         """Apply .tx migrations as back-to-back transactions in ONE message.
 
         Each still commits on its own with its row. If one fails, the server
@@ -174,7 +174,7 @@ class Applier:
         """
         if len(group) == 1:
             await self.apply_tx(group[0], batch=batch, durable=durable)
-            return group
+            return
         blocks = []
         for i, m in enumerate(group):
             stamp = _STAMP if durable and i == len(group) - 1 else _STAMP_RELAXED
@@ -184,7 +184,7 @@ class Applier:
         try:
             await self.conn.execute("".join(blocks))
             self.committed.extend(group)
-            return group
+            return
         except asyncpg.PostgresError:
             await self._rollback_quietly()
         except (OSError, asyncpg.InterfaceError) as exc:
@@ -196,13 +196,10 @@ class Applier:
                 [m.version for m in group],
             )
         }
-        applied = [m for m in group if m.version in committed]
-        self.committed.extend(applied)
+        self.committed.extend(m for m in group if m.version in committed)
         for m in group:
             if m.version not in committed:
                 await self.apply_tx(m, batch=batch, durable=True)  # records it
-                applied.append(m)
-        return applied
 
     async def durations(self, batch: int) -> dict[int, int]:
         rows = await self.conn.fetch(

@@ -140,6 +140,37 @@ def _is_ident(ch: str) -> bool:
     return ch >= "\x80" or ch.isalnum() or ch in "_$"
 
 
+def _past_literal(sql: str, i: int, dollar_end: int) -> tuple[int, int]:
+    """Where scanning resumes after the quote, comment or dollar quote that may
+    start at ``i`` (one of ``' " - / $``), and the end of the last dollar quote."""
+    ch = sql[i]
+    if ch == "'":
+        e = i - 1  # E'...' unless the E ends a longer word (then it is a plain '...')
+        if e >= 0 and sql[e] in "eE" and (e in (0, dollar_end) or not _is_ident(sql[e - 1])):
+            return _end_of_e_string(sql, e), dollar_end
+        return _end_of_quoted(sql, i, "'", "string"), dollar_end
+    if ch == '"':
+        return _end_of_quoted(sql, i, '"', "quoted identifier"), dollar_end
+    if ch == "-":
+        if not sql.startswith("--", i):
+            return i + 1, dollar_end
+        nl = sql.find("\n", i)
+        return (len(sql) if nl < 0 else nl + 1), dollar_end
+    if ch == "/":
+        return (_end_of_block_comment(sql, i) if sql.startswith("/*", i) else i + 1), dollar_end
+    tag = None
+    if i in (0, dollar_end) or not _is_ident(sql[i - 1]):
+        tag = _DOLLAR_TAG.match(sql, i)
+    if tag is None:  # $1, a lone $, or the $ inside an identifier like a$b$
+        return i + 1, dollar_end
+    delimiter = tag.group()
+    close = sql.find(delimiter, tag.end())
+    if close < 0:
+        raise _unterminated(sql, f"dollar-quoted string {delimiter}", i)
+    end = close + len(delimiter)
+    return end, end
+
+
 def split_statements(sql: str) -> list[Statement]:
     """Split on top-level ``;``; statements of only whitespace and comments are dropped."""
     statements: list[Statement] = []
@@ -197,34 +228,8 @@ def split_statements(sql: str) -> list[Statement]:
         elif ch == ")":
             parens = max(parens - 1, 0)  # a stray ")" is the server's to report
             pos = i + 1
-        elif ch == "'":
-            e = i - 1  # E'...' unless the E ends a longer word (then it is a plain '...')
-            if e >= 0 and sql[e] in "eE" and (e in (0, dollar_end) or not _is_ident(sql[e - 1])):
-                pos = _end_of_e_string(sql, e)
-            else:
-                pos = _end_of_quoted(sql, i, "'", "string")
-        elif ch == '"':
-            pos = _end_of_quoted(sql, i, '"', "quoted identifier")
-        elif ch == "-":
-            if sql.startswith("--", i):
-                nl = sql.find("\n", i)
-                pos = n if nl < 0 else nl + 1
-            else:
-                pos = i + 1
-        elif ch == "/":
-            pos = _end_of_block_comment(sql, i) if sql.startswith("/*", i) else i + 1
-        elif ch == "$":
-            tag = None
-            if i in (0, dollar_end) or not _is_ident(sql[i - 1]):
-                tag = _DOLLAR_TAG.match(sql, i)
-            if tag is None:  # $1, a lone $, or the $ inside an identifier like a$b$
-                pos = i + 1
-                continue
-            delimiter = tag.group()
-            close = sql.find(delimiter, tag.end())
-            if close < 0:
-                raise _unterminated(sql, f"dollar-quoted string {delimiter}", i)
-            pos = dollar_end = close + len(delimiter)
+        elif ch in "'\"-/$":
+            pos, dollar_end = _past_literal(sql, i, dollar_end)
         else:  # CASE or END inside a BEGIN ATOMIC body
             pos = m.end()
             # END closes the innermost CASE, or else the body itself.
@@ -234,12 +239,13 @@ def split_statements(sql: str) -> list[Statement]:
 
 
 _OUTSIDE_CODE = re.compile(r"""[\\'"$\-/]""")
+_META_WORD = re.compile(r"\\(?:[A-Za-z]+|.?)")
 
 
 def psql_meta_command(text: str) -> str | None:
     """The first backslash command (``\\connect``, ``\\gexec``, ``\\.``) outside
     strings, quoted identifiers, comments and dollar quotes: psql input, not SQL."""
-    pos, n, dollar_end = 0, len(text), -1
+    pos, dollar_end = 0, -1
     while True:
         m = _OUTSIDE_CODE.search(text, pos)
         if m is None:
@@ -247,35 +253,9 @@ def psql_meta_command(text: str) -> str | None:
         i = m.start()
         ch = text[i]
         if ch == "\\":
-            word = re.match(r"\\[A-Za-z]+|\\.?", text[i:])
+            word = _META_WORD.match(text, i)
             return word.group() if word else "\\"
-        if ch == "'":
-            e = i - 1
-            if e >= 0 and text[e] in "eE" and (e in (0, dollar_end) or not _is_ident(text[e - 1])):
-                pos = _end_of_e_string(text, e)
-            else:
-                pos = _end_of_quoted(text, i, "'", "string")
-        elif ch == '"':
-            pos = _end_of_quoted(text, i, '"', "quoted identifier")
-        elif ch == "-":
-            if text.startswith("--", i):
-                nl = text.find("\n", i)
-                pos = n if nl < 0 else nl + 1
-            else:
-                pos = i + 1
-        elif ch == "/":
-            pos = _end_of_block_comment(text, i) if text.startswith("/*", i) else i + 1
-        else:  # "$"
-            tag = None
-            if i in (0, dollar_end) or not _is_ident(text[i - 1]):
-                tag = _DOLLAR_TAG.match(text, i)
-            if tag is None:
-                pos = i + 1
-                continue
-            close = text.find(tag.group(), tag.end())
-            if close < 0:
-                return None  # the splitter reports unterminated quotes
-            pos = dollar_end = close + len(tag.group())
+        pos, dollar_end = _past_literal(text, i, dollar_end)
 
 
 def _leading_words(text: str, count: int) -> list[str]:
