@@ -11,13 +11,9 @@ import pytest
 from trenova_db.errors import ConfigurationError, DiscoveryError, SeedFailed, StaleRegistry
 from trenova_db.seeding.base import BaseSeed
 from trenova_db.seeding.graph import graph_problems
-from trenova_db.seeding.registry import (
-    check_registry,
-    create_seed_file,
-    encode_registry,
-    scan_seeds,
-    sync_registry,
-)
+from trenova_db.seeding.registry import check_registry, encode_registry, sync_registry
+from trenova_db.seeding.scaffold import create_seed_file
+from trenova_db.seeding.scan import scan_seeds
 
 GOOD = """from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
@@ -247,8 +243,6 @@ def test_graph_problems_name_unknown_and_unavailable_dependencies_per_environmen
 def test_a_seed_from_the_template_passes_the_projects_lint(tmp_path: Path) -> None:
     import subprocess
     import sys
-
-    from trenova_db.seeding.registry import create_seed_file
 
     for folder in ("base", "development", "test"):
         path = create_seed_file(tmp_path, f"a_rather_long_seed_name_for_{folder}", folder)

@@ -30,7 +30,7 @@ from .reports import (
 from .scaffold import CreatedMigration
 
 if TYPE_CHECKING:
-    from .seeding.registry import SyncReport
+    from .seeding.model import SyncReport
 
 __all__ = [
     "create",
@@ -361,7 +361,8 @@ def create_seed(
     seeds_dir: str | Path | None = None,
 ) -> Path:
     """Write the next numbered seed file from the template and update the registry."""
-    from .seeding.registry import create_seed_file, sync_registry
+    from .seeding.registry import sync_registry
+    from .seeding.scaffold import create_seed_file
 
     directory = _paths(seeds_dir=seeds_dir).seeds_dir
     path = create_seed_file(directory, name, folder)

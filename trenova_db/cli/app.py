@@ -213,7 +213,8 @@ def create_seed(
     common: Common | None = None,
 ) -> int:
     """Create the next numbered seed file from the template and update the registry."""
-    from ..seeding.registry import create_seed_file, sync_registry
+    from ..seeding.registry import sync_registry
+    from ..seeding.scaffold import create_seed_file
 
     if dev and test:
         raise ConfigurationError("pass either --dev or --test, not both")

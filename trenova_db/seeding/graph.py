@@ -1,4 +1,4 @@
-"""Which seeds run where, and in what order: pure functions over the registry.
+"""The dependency graph: which seeds run where, and in what order (pure functions).
 
 Kept apart from the runner so that ``seed-sync`` and ``seed-check`` can report
 an unsatisfiable dependency graph (a cycle, an unknown name, a dependency that
@@ -9,14 +9,12 @@ runs ``seed`` against a database.
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
 
 from ..config import Environment
 from ..errors import SeedGraphError
+from .model import FOLDER_ENVIRONMENTS, FOLDERS, Registry, RegistryEntry, seed_rank
 
-if TYPE_CHECKING:
-    from .registry import Registry, RegistryEntry
-
+# FOLDERS, FOLDER_ENVIRONMENTS and seed_rank live in .model; still importable here.
 __all__ = [
     "FOLDERS",
     "FOLDER_ENVIRONMENTS",
@@ -25,18 +23,6 @@ __all__ = [
     "seed_rank",
     "select_seeds",
 ]
-
-FOLDERS = ("base", "development", "test")
-# base everywhere, development in development and test, test in test only.
-FOLDER_ENVIRONMENTS: dict[str, tuple[Environment, ...]] = {
-    "base": tuple(Environment),
-    "development": (Environment.DEVELOPMENT, Environment.TEST),
-    "test": (Environment.TEST,),
-}
-
-
-def seed_rank(e: RegistryEntry) -> tuple[int, int, str]:
-    return (FOLDERS.index(e.folder), e.order, e.name)
 
 
 def select_seeds(registry: Registry, environment: Environment) -> list[RegistryEntry]:

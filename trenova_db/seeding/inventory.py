@@ -13,14 +13,9 @@ from ..errors import Refused, StaleRegistry
 from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
 from .graph import graph_problems, select_seeds
-from .registry import (
-    Registry,
-    RegistryEntry,
-    registry_problems,
-    require_seeds_dir,
-    scan_seeds,
-    sync_registry,
-)
+from .model import Registry, RegistryEntry
+from .registry import registry_problems, require_seeds_dir, sync_registry
+from .scan import scan_seeds
 
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
 

@@ -38,7 +38,8 @@ from ..reports import SeedItem, SeedReport
 from .base import BaseSeed
 from .context import SeedContext
 from .graph import order_seeds, select_seeds
-from .registry import RegistryEntry, check_registry
+from .model import RegistryEntry
+from .registry import check_registry
 
 __all__ = ["load_seed", "order_seeds", "run_seed_rollback", "run_seeds", "select_seeds"]
 
