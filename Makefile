@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[embedded,dev,lint]'
 	@# cached bytecode even where PYTHONDONTWRITEBYTECODE is set: ~25 ms per CLI call
 	$(PY) -m compileall -q trenova_db > /dev/null
 	@touch $(STAMP)

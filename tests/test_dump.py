@@ -81,17 +81,17 @@ def test_two_dumps_are_identical_and_leave_out_bookkeeping(
     sql = write_migrations(tmp_path / "sql", SCHEMA)
     settings = Settings(database_url=trenova_database, migrations_dir=sql, project_root=tmp_path)
     run(lambda: run_migrate(settings))
-    first, size, binary = run(lambda: run_dump(settings))
-    assert first == tmp_path / "sql" / "schema.sql"
-    text = first.read_text()
-    assert size == len(text.encode())
-    again, _, _ = run(lambda: run_dump(settings, path=tmp_path / "again.sql"))
-    assert again.read_text() == text
+    report = run(lambda: run_dump(settings))
+    assert report.path == str(tmp_path / "sql" / "schema.sql")
+    text = Path(report.path).read_text()
+    assert report.bytes == len(text.encode())
+    again = run(lambda: run_dump(settings, path=tmp_path / "again.sql"))
+    assert Path(again.path).read_text() == text
     assert "CREATE TABLE public.items" in text
     assert "CREATE VIEW public.item_names" in text
     for absent in ("schema_migrations", "trenova_db_audit", "Dumped by", "\\restrict"):
         assert absent not in text
-    assert binary.major >= 15
+    assert report.pg_dump_major >= report.server_major >= 15
 
 
 def test_the_dump_loads_into_an_empty_database_to_the_same_schema(
@@ -100,23 +100,25 @@ def test_the_dump_loads_into_an_empty_database_to_the_same_schema(
     sql = write_migrations(tmp_path / "sql", SCHEMA)
     settings = Settings(database_url=trenova_database, migrations_dir=sql, project_root=tmp_path)
     run(lambda: run_migrate(settings))
-    dumped, _, _ = run(lambda: run_dump(settings))
+    dumped = Path(run(lambda: run_dump(settings)).path)
     other = create_database(trenova_server_url)
     try:
         other_url = database_url(trenova_server_url, other)
+
+        text = dumped.read_text()
 
         async def load() -> None:
             import asyncpg
 
             conn = await asyncpg.connect(other_url)
             try:
-                await conn.execute(dumped.read_text())
+                await conn.execute(text)
             finally:
                 await conn.close()
 
         run(load)
         copy = Settings(database_url=other_url, project_root=tmp_path)
-        redumped, _, _ = run(lambda: run_dump(copy, path=tmp_path / "copy.sql"))
-        assert redumped.read_text() == dumped.read_text()
+        redumped = run(lambda: run_dump(copy, path=tmp_path / "copy.sql"))
+        assert Path(redumped.path).read_text() == dumped.read_text()
     finally:
         drop_database(trenova_server_url, other)

@@ -22,5 +22,6 @@ def test_all_names_exist_and_public_names_are_listed() -> None:
 def test_library_entry_points_are_coroutines() -> None:
     import inspect
 
-    for name in ("migrate", "rollback", "status", "repair", "seed", "setup", "reset"):
+    names = ("migrate", "rollback", "status", "repair", "seed", "setup", "reset", "dump", "lint")
+    for name in (*names, "wait"):
         assert inspect.iscoroutinefunction(getattr(trenova_db, name)), name

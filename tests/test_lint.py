@@ -10,12 +10,12 @@ import pytest
 from trenova_db.errors import ConfigurationError
 from trenova_db.lint import (
     LintConfig,
-    LintFinding,
     _squawk_binary,
     lint_files,
     load_lint_config,
     project_findings,
 )
+from trenova_db.reports import LintFinding
 
 OWN_ONLY = LintConfig(squawk=False)
 needs_squawk = pytest.mark.skipif(
@@ -132,7 +132,7 @@ def test_the_lint_table_of_pyproject_is_read_and_checked(tmp_path: Path) -> None
 
 
 def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="nope.sql: no such file"):
+    with pytest.raises(ConfigurationError, match=r"nope\.sql: no such file"):
         lint_files([tmp_path / "nope.sql"], OWN_ONLY)
 
 

@@ -9,6 +9,8 @@ Library use (a service on boot)::
 from .api import (
     create,
     create_seed,
+    dump,
+    lint,
     make_settings,
     migrate,
     repair,
@@ -21,6 +23,7 @@ from .api import (
     seed_sync,
     setup,
     status,
+    wait,
 )
 from .config import Environment, Settings
 from .errors import (
@@ -39,6 +42,9 @@ from .errors import (
     ValidationError,
 )
 from .reports import (
+    DumpReport,
+    LintFinding,
+    LintReport,
     MigrateReport,
     MigrationItem,
     Progress,
@@ -49,6 +55,7 @@ from .reports import (
     SeedReport,
     SetupReport,
     StatusReport,
+    WaitReport,
 )
 
 __version__ = "0.1.0"
@@ -57,8 +64,11 @@ __all__ = [
     "ConfigurationError",
     "DatabaseUnavailable",
     "DiscoveryError",
+    "DumpReport",
     "Environment",
     "HistoryMismatch",
+    "LintFinding",
+    "LintReport",
     "LockTimeout",
     "MigrateReport",
     "MigrationFailed",
@@ -79,9 +89,12 @@ __all__ = [
     "StatusReport",
     "TrenovaDBError",
     "ValidationError",
+    "WaitReport",
     "__version__",
     "create",
     "create_seed",
+    "dump",
+    "lint",
     "make_settings",
     "migrate",
     "repair",
@@ -94,4 +107,5 @@ __all__ = [
     "seed_sync",
     "setup",
     "status",
+    "wait",
 ]

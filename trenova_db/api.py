@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from .config import Environment, Settings, parse_duration, resolve_settings
 from .migrator import run_migrate, run_repair, run_rollback
 from .reports import (
+    DumpReport,
+    LintReport,
     MigrateReport,
     ProgressCallback,
     RepairReport,
@@ -26,6 +28,7 @@ from .reports import (
     SeedReport,
     SetupReport,
     StatusReport,
+    WaitReport,
 )
 from .scaffold import CreatedMigration
 
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = [
     "create",
     "create_seed",
+    "dump",
+    "lint",
     "make_settings",
     "migrate",
     "repair",
@@ -47,6 +52,7 @@ __all__ = [
     "seed_sync",
     "setup",
     "status",
+    "wait",
 ]
 
 Seconds = float | str
@@ -429,3 +435,58 @@ async def reset(
         environment=environment,
     )
     return await run_reset(s, seed=seed, force=force)
+
+
+# -- tools ----------------------------------------------------------------------
+
+
+async def dump(
+    database_url: str | None = None,
+    *,
+    path: str | Path | None = None,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    connect_timeout: Seconds | None = None,
+    settings: Settings | None = None,
+) -> DumpReport:
+    """Write the schema as ``pg_dump --schema-only`` sees it (default ``sql/schema.sql``),
+    stable between runs and without trenova-db's own tables."""
+    from .dump import run_dump
+
+    s = make_settings(
+        database_url,
+        settings=settings,
+        migrations_dir=migrations_dir,
+        schema=schema,
+        connect_timeout=connect_timeout,
+    )
+    return await run_dump(s, path=Path(path) if path is not None else None)
+
+
+async def lint(
+    database_url: str | None = None,
+    *,
+    files: list[str | Path] | None = None,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    settings: Settings | None = None,
+) -> LintReport:
+    """Lint ``files``, or the pending migrations of the database (which needs the URL)."""
+    from .lint import run_lint
+
+    s = make_settings(database_url, settings=settings, migrations_dir=migrations_dir, schema=schema)
+    return await run_lint(s, [Path(f) for f in files] if files is not None else None)
+
+
+async def wait(
+    database_url: str | None = None,
+    *,
+    connect_timeout: Seconds | None = None,
+    settings: Settings | None = None,
+) -> WaitReport:
+    """Return once the server accepts connections; DatabaseUnavailable after the timeout."""
+    from .probe import run_wait
+
+    return await run_wait(
+        make_settings(database_url, settings=settings, connect_timeout=connect_timeout)
+    )

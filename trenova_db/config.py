@@ -182,6 +182,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     statement_timeout: float | None = None
     connect_timeout: float = 10.0
     debug: bool = False
+    dump_schema: bool = False  # write the schema dump after migrate/rollback (development)
     project_root: Path = Path(".")
 
     @property
@@ -199,7 +200,11 @@ _CONFIG_KEYS = {
     "lock-timeout": "lock_timeout",
     "statement-timeout": "statement_timeout",
     "connect-timeout": "connect_timeout",
+    "dump-schema": "dump_schema",
 }
+
+# Sub-tables of [tool.trenova-db] read by their own modules.
+_SUBTABLES = frozenset({"lint"})
 
 _ENV_VARS: tuple[tuple[str, str], ...] = (
     ("TRENOVA_DATABASE_URL", "database_url"),
@@ -240,6 +245,7 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     section = data.get("tool", {}).get("trenova-db", {})
     if not isinstance(section, dict):
         raise ConfigurationError(f"{path}: [tool.trenova-db] must be a table")
+    section = {k: v for k, v in section.items() if k not in _SUBTABLES}
     unknown = sorted(set(section) - set(_CONFIG_KEYS))
     if unknown:
         raise ConfigurationError(
@@ -328,6 +334,13 @@ def resolve_settings(
     for key in ("lock_timeout", "connect_timeout"):
         if key in merged:
             out[key] = parse_duration(merged[key], name=key.replace("_", "-"))
+    if "dump_schema" in merged:
+        if not isinstance(merged["dump_schema"], bool):
+            raise ConfigurationError(
+                f"dump-schema in [tool.trenova-db] must be true or false, "
+                f"not {merged['dump_schema']!r}"
+            )
+        out["dump_schema"] = merged["dump_schema"]
     if "statement_timeout" in merged:
         out["statement_timeout"] = parse_duration(
             merged["statement_timeout"], name="statement-timeout"

@@ -24,8 +24,16 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .config import Settings, mask_secrets
 from .errors import ConfigurationError, QueryFailed
+from .reports import DumpReport
 
-__all__ = ["BOOKKEEPING_TABLES", "PgDump", "find_pg_dump", "normalise_dump", "pg_dump_command"]
+__all__ = [
+    "BOOKKEEPING_TABLES",
+    "PgDump",
+    "find_pg_dump",
+    "normalise_dump",
+    "pg_dump_command",
+    "run_dump",
+]
 
 # Our own tables: excluded from the dump (pg_dump patterns, schema-qualified).
 BOOKKEEPING_TABLES = ("schema_migrations", "seed_history", "trenova_db_*")
@@ -123,8 +131,8 @@ def pg_dump_command(binary: PgDump, dsn: str, schema: str) -> tuple[list[str], d
     return argv, env
 
 
-async def run_dump(settings: Settings, *, path: Path | None = None) -> tuple[Path, int, PgDump]:
-    """Write the stable schema dump; returns (path, bytes written, pg_dump used)."""
+async def run_dump(settings: Settings, *, path: Path | None = None) -> DumpReport:
+    """Write the stable schema dump to ``path`` (default ``sql/schema.sql`` of the project)."""
     import anyio
 
     from .migrator import session
@@ -143,11 +151,34 @@ async def run_dump(settings: Settings, *, path: Path | None = None) -> tuple[Pat
             f"pg_dump failed (exit {result.returncode}): {err}",
             hint="check that the database is reachable and the user may read its catalog",
         )
-    text = normalise_dump(result.stdout.decode())
-    target = path or settings.project_root / "sql" / "schema.sql"
+    target, size = _write(
+        path or default_dump_path(settings), normalise_dump(result.stdout.decode())
+    )
+    return DumpReport(
+        database=settings.masked_url,
+        path=str(target),
+        bytes=size,
+        pg_dump=str(binary.path),
+        pg_dump_major=binary.major,
+        server_major=server_major,
+    )
+
+
+def _write(path: Path, text: str) -> tuple[Path, int]:
+    """Atomically: a reader (or an editor) never sees half a schema."""
+    target = Path(os.path.abspath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.tmp")
     data = text.encode()
     scratch.write_bytes(data)
-    os.replace(scratch, target)  # atomic: a reader never sees half a schema
-    return target, len(data), binary
+    os.replace(scratch, target)
+    return target, len(data)
+
+
+def default_dump_path(settings: Settings) -> Path:
+    """``schema.sql`` beside the migrations (``sql/schema.sql`` by default).
+
+    It ends in ``.sql`` without ``.up``/``.down``, so discovery lists it as
+    ignored, never as a migration.
+    """
+    return settings.migrations_dir / "schema.sql"

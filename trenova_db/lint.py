@@ -26,23 +26,21 @@ import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
 
 import msgspec
 
 from .errors import ConfigurationError, ValidationError
+from .reports import LintFinding, LintReport, Severity
 
 __all__ = [
     "PROJECT_RULES",
     "LintConfig",
-    "LintFinding",
-    "LintReport",
     "lint_files",
     "load_lint_config",
     "project_findings",
+    "run_lint",
 ]
 
-Severity = Literal["error", "warning"]
 
 # rule -> (default severity, what it means)
 PROJECT_RULES: dict[str, tuple[Severity, str]] = {
@@ -77,28 +75,6 @@ DEFAULT_SQUAWK_ERRORS = (
     "disallowed-unique-constraint",
     "ban-drop-database",
 )
-
-
-class LintFinding(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True):
-    """One problem: where (file, 1-based line and column), which rule, how bad."""
-
-    file: str
-    line: int
-    column: int
-    rule: str
-    severity: Severity
-    message: str
-    help: str | None = None
-    source: Literal["trenova-db", "squawk"] = "trenova-db"
-
-
-class LintReport(msgspec.Struct, kw_only=True):
-    operation: Literal["lint"] = "lint"
-    files: list[str] = msgspec.field(default_factory=list)
-    findings: list[LintFinding] = msgspec.field(default_factory=list)
-    errors: int = 0
-    warnings: int = 0
-    squawk: str | None = None  # the squawk binary used, None when not run
 
 
 class LintConfig(
@@ -357,3 +333,30 @@ def lint_files(
     report.errors = sum(f.severity == "error" for f in kept)
     report.warnings = len(kept) - report.errors
     return report
+
+
+async def run_lint(settings: object, files: Sequence[Path] | None = None) -> LintReport:
+    """Lint ``files``, or (None) the pending migrations of the configured database.
+
+    Pending migrations need the history, hence a connection; explicit files
+    need none. Down files of pending migrations are linted too: a rollback
+    runs them in production as well.
+    """
+    from .config import Settings
+
+    assert isinstance(settings, Settings)
+    config = load_lint_config(settings.project_root)
+    if files is None:
+        from .migrator import run_status
+
+        status = await run_status(settings)
+        chosen: list[Path] = []
+        for item in status.migrations:
+            if item.state in ("pending", "out-of-order") and item.file:
+                up = settings.migrations_dir / item.file
+                chosen.append(up)
+                down = up.with_name(up.name.replace(".up.sql", ".down.sql"))
+                if down.is_file():
+                    chosen.append(down)
+        files = chosen
+    return lint_files(files, config, root=settings.project_root)

@@ -13,6 +13,9 @@ from typing import Literal
 import msgspec
 
 __all__ = [
+    "DumpReport",
+    "LintFinding",
+    "LintReport",
     "MigrateReport",
     "MigrationItem",
     "Progress",
@@ -24,6 +27,7 @@ __all__ = [
     "SeedReport",
     "SetupReport",
     "StatusReport",
+    "WaitReport",
 ]
 
 
@@ -167,3 +171,45 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+Severity = Literal["error", "warning"]
+
+
+class LintFinding(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True):
+    """One problem: where (file, 1-based line and column), which rule, how bad."""
+
+    file: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+    help: str | None = None
+    source: Literal["trenova-db", "squawk"] = "trenova-db"
+
+
+class LintReport(Report, kw_only=True):
+    operation: Literal["lint"] = "lint"
+    files: list[str] = msgspec.field(default_factory=list)
+    findings: list[LintFinding] = msgspec.field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    squawk: str | None = None  # the squawk binary used, None when not run
+
+
+class DumpReport(Report, kw_only=True):
+    operation: Literal["dump"] = "dump"
+    database: str
+    path: str
+    bytes: int
+    pg_dump: str
+    pg_dump_major: int
+    server_major: int
+
+
+class WaitReport(Report, kw_only=True):
+    operation: Literal["wait"] = "wait"
+    database: str
+    waited_ms: float
+    server_version: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path  # noqa: F401  (cyclopts resolves the inherited annotations here)
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from cyclopts import App, Parameter
@@ -18,6 +18,7 @@ from ..errors import ConfigurationError
 from .common import (
     CommonOptions,
     call,
+    dump_after,
     migrate_command,
     output_for,
     settings_for,
@@ -62,12 +63,19 @@ def migrate(
         bool,
         Parameter(help="accepted for the original tool's CI scripts; migrate never asks anyway"),
     ] = False,
+    lint: Annotated[
+        bool, Parameter(help="run `trenova-db lint` on the pending files first; stop on errors")
+    ] = False,
     common: Common | None = None,
 ) -> int:
     """Apply every pending migration."""
     del force  # nothing to confirm: applying pending migrations is what migrate is for
     return migrate_command(
-        common, dry_run=dry_run, verbose=verbose, allow_out_of_order=allow_out_of_order
+        common,
+        dry_run=dry_run,
+        verbose=verbose,
+        allow_out_of_order=allow_out_of_order,
+        lint=lint,
     )
 
 
@@ -96,7 +104,7 @@ def rollback(
             if not confirmed and sys.stdin.isatty():
                 raise out.refuse_unconfirmed("rollback")
         with out.progress() as progress:
-            return await run_rollback(
+            report = await run_rollback(
                 s,
                 target=target,
                 max_rollback=max_rollback,
@@ -106,6 +114,9 @@ def rollback(
                 confirmed=confirmed,
                 progress=progress,
             )
+        if not dry_run:
+            await dump_after(s, out, bool(report.rolled_back))
+        return report
 
     return call(common, work, verbose=verbose)
 
@@ -418,3 +429,80 @@ def embedded_stop(*, common: Common | None = None) -> int:
 def embedded_status(*, common: Common | None = None) -> int:
     """Is the embedded server running, where, on which port."""
     return _embedded("status", common)
+
+
+# -- tools ---------------------------------------------------------------------
+
+
+@app.command
+def dump(
+    file: Annotated[
+        Path | None, Parameter(help="where to write (default: schema.sql in the migrations folder)")
+    ] = None,
+    /,
+    *,
+    common: Common | None = None,
+) -> int:
+    """Write the schema as pg_dump --schema-only sees it, stable between runs."""
+    from ..dump import run_dump
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_dump(s, path=file)
+
+    return call(common, work)
+
+
+@app.command
+def lint(
+    files: Annotated[
+        list[Path] | None, Parameter(help="migration files (default: the pending migrations)")
+    ] = None,
+    /,
+    *,
+    common: Common | None = None,
+) -> int:
+    """Find dangerous migrations: trenova-db's own rules, then squawk's.
+
+    Exits 4 when any finding is an error; rules are set in [tool.trenova-db.lint].
+    """
+    from ..lint import lint_files, load_lint_config, run_lint
+
+    out = output_for(common)
+    if files:
+        settings = settings_for(common, only=PATHS)
+        report = lint_files(files, load_lint_config(settings.project_root), root=Path.cwd())
+        out.emit(report)
+        return 4 if report.errors else 0
+    errors: list[int] = []
+
+    async def work(s: Settings, out: Output) -> Any:
+        report = await run_lint(s)
+        errors.append(report.errors)
+        return report
+
+    call(common, work)
+    return 4 if errors and errors[0] else 0
+
+
+@app.command
+def wait(*, common: Common | None = None) -> int:
+    """Wait until the database accepts connections (bounded by --connect-timeout).
+
+    Exits 0 once it does, 1 if it did not in time or refused the login.
+    """
+    from ..probe import run_wait
+
+    async def work(s: Settings, out: Output) -> Any:
+        return await run_wait(s)
+
+    return call(common, work)
+
+
+@app.command
+def completion(
+    shell: Annotated[Literal["bash", "zsh", "fish"], Parameter(help="the shell to complete for")],
+    /,
+) -> int:
+    """Print the shell completion script (see the README for where to put it)."""
+    sys.stdout.write(app.generate_completion(prog_name="trenova-db", shell=shell))
+    return 0

@@ -157,24 +157,63 @@ async def _run(work: Callable[[Settings, Output], Awaitable[Any]], s: Settings, 
     return await work(s, out)
 
 
+async def lint_first(s: Settings, out: Output) -> None:
+    """``--lint``: refuse to migrate (exit 4) when the pending files have errors."""
+    from ..errors import ValidationError
+    from ..lint import run_lint
+
+    report = await run_lint(s)
+    if report.errors:
+        problems = [
+            f"{f.file}:{f.line}:{f.column}: {f.rule}: {f.message}"
+            for f in report.findings
+            if f.severity == "error"
+        ]
+        raise ValidationError(
+            f"lint found {report.errors} error(s) in the pending migrations; nothing was run",
+            problems=problems,
+            hint="fix them, or configure the rules under [tool.trenova-db.lint]",
+        )
+    for f in report.findings:
+        out.note(f"lint warning: {f.file}:{f.line}:{f.column}: {f.rule}: {f.message}")
+
+
+async def dump_after(s: Settings, out: Output, changed: bool) -> None:
+    """``dump-schema = true``: rewrite the schema file after a change, in development."""
+    from ..config import Environment
+
+    if not (s.dump_schema and changed and s.environment is Environment.DEVELOPMENT):
+        return
+    from ..dump import run_dump
+
+    dumped = await run_dump(s)
+    out.note(f"schema written to {dumped.path} ({dumped.bytes} bytes)")
+
+
 def migrate_command(
     common: CommonOptions | None,
     *,
     dry_run: bool = False,
     verbose: bool = False,
     allow_out_of_order: bool = False,
+    lint: bool = False,
 ) -> int:
     from ..migrator import run_migrate
 
     async def work(s: Settings, out: Output) -> Any:
+        if lint:
+            await lint_first(s, out)
         with out.progress() as progress:
-            return await run_migrate(
+            report = await run_migrate(
                 s,
                 dry_run=dry_run,
                 verbose=verbose,
                 allow_out_of_order=allow_out_of_order,
                 progress=progress,
             )
+        if not dry_run:
+            await dump_after(s, out, bool(report.applied))
+        return report
 
     return call(common, work, verbose=verbose)
 

@@ -16,6 +16,8 @@ import msgspec
 from ..config import mask_secrets
 from ..errors import Refused, TrenovaDBError
 from ..reports import (
+    DumpReport,
+    LintReport,
     MigrateReport,
     MigrationItem,
     Progress,
@@ -27,6 +29,7 @@ from ..reports import (
     SeedReport,
     SetupReport,
     StatusReport,
+    WaitReport,
 )
 
 __all__ = ["Output"]
@@ -319,7 +322,37 @@ def _reset(out: Output, r: ResetReport) -> None:
         _seed(out, r.seed)
 
 
+def _lint(out: Output, r: LintReport) -> None:
+    for f in r.findings:
+        out.line(f"{f.file}:{f.line}:{f.column}: {f.severity}: {f.rule}: {f.message}")
+        if f.help and out.verbose:
+            out.line(f"    {f.help}")
+    files = f"{len(r.files)} file{'' if len(r.files) == 1 else 's'}"
+    if not r.files:
+        out.line("lint: no pending migrations to check")
+    elif not r.findings:
+        out.line(f"lint: {files} checked, no findings")
+    else:
+        out.line(f"lint: {files} checked, {r.errors} error(s), {r.warnings} warning(s)")
+
+
+def _dump(out: Output, r: DumpReport) -> None:
+    out.line(
+        f"schema of {r.database} written to {r.path} ({r.bytes} bytes, "
+        f"pg_dump {r.pg_dump_major} for PostgreSQL {r.server_major})"
+    )
+
+
+def _wait(out: Output, r: WaitReport) -> None:
+    out.line(
+        f"{r.database} accepts connections (PostgreSQL {r.server_version}, {r.waited_ms:g} ms)"
+    )
+
+
 _RENDERERS: dict[type, Any] = {
+    LintReport: _lint,
+    DumpReport: _dump,
+    WaitReport: _wait,
     MigrateReport: _migrate,
     RollbackReport: _rollback,
     RepairReport: _repair,
