@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult, query, write_migrations
-from trenova_db.lint import _squawk_binary
+from trenova_db.linter import _squawk_binary
 
 Cli = Callable[..., CliResult]
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import run, write_migrations
 from trenova_db.config import Settings
-from trenova_db.dump import PgDump, find_pg_dump, normalise_dump, pg_dump_command, run_dump
 from trenova_db.errors import ConfigurationError
 from trenova_db.migrator import run_migrate
+from trenova_db.schema_dump import PgDump, find_pg_dump, normalise_dump, pg_dump_command, run_dump
 from trenova_db.testing import create_database, database_url, drop_database
 
 SCHEMA = {

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from trenova_db.errors import ConfigurationError
-from trenova_db.lint import (
+from trenova_db.linter import (
     LintConfig,
     _squawk_binary,
     lint_files,
@@ -139,7 +139,7 @@ def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
 def test_without_squawk_lint_names_the_install_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import trenova_db.lint as lint
+    import trenova_db.linter as lint
 
     monkeypatch.setattr(lint, "_squawk_binary", lambda: None)
     paths = write(tmp_path, {"1.up.sql": "SELECT 1;\n"})

@@ -451,7 +451,7 @@ async def dump(
 ) -> DumpReport:
     """Write the schema as ``pg_dump --schema-only`` sees it (default ``sql/schema.sql``),
     stable between runs and without trenova-db's own tables."""
-    from .dump import run_dump
+    from .schema_dump import run_dump
 
     s = make_settings(
         database_url,
@@ -472,7 +472,7 @@ async def lint(
     settings: Settings | None = None,
 ) -> LintReport:
     """Lint ``files``, or the pending migrations of the database (which needs the URL)."""
-    from .lint import run_lint
+    from .linter import run_lint
 
     s = make_settings(database_url, settings=settings, migrations_dir=migrations_dir, schema=schema)
     return await run_lint(s, [Path(f) for f in files] if files is not None else None)

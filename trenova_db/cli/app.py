@@ -444,7 +444,7 @@ def dump(
     common: Common | None = None,
 ) -> int:
     """Write the schema as pg_dump --schema-only sees it, stable between runs."""
-    from ..dump import run_dump
+    from ..schema_dump import run_dump
 
     async def work(s: Settings, out: Output) -> Any:
         return await run_dump(s, path=file)
@@ -465,7 +465,7 @@ def lint(
 
     Exits 4 when any finding is an error; rules are set in [tool.trenova-db.lint].
     """
-    from ..lint import lint_files, load_lint_config, run_lint
+    from ..linter import lint_files, load_lint_config, run_lint
 
     out = output_for(common)
     if files:

@@ -160,7 +160,7 @@ async def _run(work: Callable[[Settings, Output], Awaitable[Any]], s: Settings, 
 async def lint_first(s: Settings, out: Output) -> None:
     """``--lint``: refuse to migrate (exit 4) when the pending files have errors."""
     from ..errors import ValidationError
-    from ..lint import run_lint
+    from ..linter import run_lint
 
     report = await run_lint(s)
     if report.errors:
@@ -184,7 +184,7 @@ async def dump_after(s: Settings, out: Output, changed: bool) -> None:
 
     if not (s.dump_schema and changed and s.environment is Environment.DEVELOPMENT):
         return
-    from ..dump import run_dump
+    from ..schema_dump import run_dump
 
     dumped = await run_dump(s)
     out.note(f"schema written to {dumped.path} ({dumped.bytes} bytes)")
