@@ -21,7 +21,7 @@ from trenova_db import (
     rollback,
     status,
 )
-from trenova_db.lock import MigrationLock
+from trenova_db.lock import SessionLock as MigrationLock
 
 Make = Callable[[Mapping[str, str | bytes]], Path]
 Cli = Callable[..., CliResult]
@@ -473,7 +473,7 @@ def test_a_running_migration_makes_a_second_run_time_out_naming_its_pid(
             holder = query(
                 trenova_database,
                 "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND s.application_name LIKE '%lock pid=' || $1",
+                "WHERE l.locktype = 'advisory' AND s.application_name LIKE '%migrate pid=' || $1",
                 str(first.pid),
             )
             time.sleep(0.05)
@@ -482,8 +482,7 @@ def test_a_running_migration_makes_a_second_run_time_out_naming_its_pid(
         _, err = second.communicate(timeout=30)
         assert second.returncode == 3, err
         assert (
-            f"migration lock held by pid {holder[0][0]} (trenova-db migrate lock pid={first.pid}"
-            in err
+            f"migration lock held by pid {holder[0][0]} (trenova-db migrate pid={first.pid}" in err
         )
     finally:
         assert first.wait(timeout=30) == 0

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ROOT, CliResult, cli_process, query, run, wait_until
 from trenova_db import ConfigurationError, MigrationFailed, migrate, rollback, status
 from trenova_db.discovery import discover_migrations
-from trenova_db.lock import MigrationLock
+from trenova_db.lock import SessionLock as MigrationLock
 
 Make = Callable[[Mapping[str, str | bytes]], Path]
 SLEEPING = (

@@ -23,10 +23,14 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from .bookkeeping import quote_ident, quote_literal
+from .connection import is_connection_loss
 from .discovery import MigrationFile
-from .errors import DatabaseUnavailable, MigrationFailed, ValidationError
+from .errors import LostLock, MigrationFailed, ValidationError
+from .lock import lost_lock
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from .splitter import Statement
 
 __all__ = ["Applier"]
@@ -59,10 +63,23 @@ _DURATION = (
 class Applier:
     """Executes migrations on one connection; bookkeeping in ``schema``."""
 
-    def __init__(self, conn: Any, schema: str, *, actor: str) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        schema: str,
+        *,
+        actor: str,
+        before_statement: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.conn = conn
         self.table = f"{quote_ident(schema)}.schema_migrations"
         self.actor = actor
+        # The run lock's check, awaited before every message (no round trip):
+        # nothing is sent once the lock is known to be gone.
+        self.before_statement = before_statement
+        # What was sent and not yet confirmed: after a lost connection, its
+        # fate is unknown until the lost session has ended.
+        self.in_flight: list[MigrationFile] = []
         # Every migration known to be committed with its row, in order: what a
         # failed run reports as done, including a failing group's earlier ones.
         self.committed: list[MigrationFile] = []
@@ -151,13 +168,13 @@ class Applier:
         prefix = f"BEGIN;\n{_STAMP if durable else _STAMP_RELAXED}"
         script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{_RESET_SESSION}"
         started = time.perf_counter()
+        self.in_flight = [m]
         try:
-            await self.conn.execute(script)
+            await self._send(script, m)
         except asyncpg.PostgresError as exc:
             await self._rollback_quietly()
             raise _failure(exc, m, m.up_path, m.up_sql, len(prefix), tx=True) from exc
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise _lost(exc, m, tx=True) from exc
+        self.in_flight = []
         self.committed.append(m)
         return int((time.perf_counter() - started) * 1000)
 
@@ -181,14 +198,15 @@ class Applier:
             blocks.append(
                 f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n" + _RESET_SESSION
             )
+        self.in_flight = list(group)
         try:
-            await self.conn.execute("".join(blocks))
+            await self._send("".join(blocks), group[0])
+            self.in_flight = []
             self.committed.extend(group)
             return
         except asyncpg.PostgresError:
             await self._rollback_quietly()
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise _lost(exc, group[0], tx=True) from exc
+        self.in_flight = []
         committed = {
             r[0]
             for r in await self.conn.fetch(
@@ -200,6 +218,18 @@ class Applier:
         for m in group:
             if m.version not in committed:
                 await self.apply_tx(m, batch=batch, durable=True)  # records it
+
+    async def _send(self, sql: str, m: MigrationFile) -> None:
+        """One message on the work connection, after checking the lock; a lost
+        connection becomes LostLock (it took the session's lock with it)."""
+        if self.before_statement is not None:
+            await self.before_statement()
+        try:
+            await self.conn.execute(sql)
+        except Exception as exc:
+            if is_connection_loss(exc):
+                raise _lost(exc, m) from exc
+            raise
 
     async def durations(self, batch: int) -> dict[int, int]:
         rows = await self.conn.fetch(
@@ -220,22 +250,23 @@ class Applier:
         statements = split_statements(m.up_sql)
         started = time.perf_counter()
         v = m.version
-        try:
-            await self.conn.execute(
-                f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, batch, "
-                f"dirty, statements_done) VALUES ({v}, {quote_literal(m.name)}, 'notx', "
-                f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)"
-            )
-            await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
-            await self.conn.execute(_RESET_SESSION)
-            elapsed = int((time.perf_counter() - started) * 1000)
-            await self.conn.execute(
-                f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
-                f"applied_at = clock_timestamp() WHERE version = {v}"
-            )
-            self.committed.append(m)
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise _lost(exc, m, tx=False) from exc
+        self.in_flight = [m]
+        await self._send(
+            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, batch, "
+            f"dirty, statements_done) VALUES ({v}, {quote_literal(m.name)}, 'notx', "
+            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)",
+            m,
+        )
+        await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
+        await self._send(_RESET_SESSION, m)
+        elapsed = int((time.perf_counter() - started) * 1000)
+        await self._send(
+            f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
+            f"applied_at = clock_timestamp() WHERE version = {v}",
+            m,
+        )
+        self.in_flight = []
+        self.committed.append(m)
         return elapsed
 
     # -- down ---------------------------------------------------------------
@@ -244,33 +275,33 @@ class Applier:
         assert m.down_sql is not None and m.down_path is not None
         started = time.perf_counter()
         delete = f"DELETE FROM {self.table} WHERE version = {m.version}"
-        try:
-            if m.down_kind == "tx":
-                prefix = "BEGIN;\n"
-                try:
-                    await self.conn.execute(
-                        f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_RESET_SESSION}"
-                    )
-                except asyncpg.PostgresError as exc:
-                    await self._rollback_quietly()
-                    raise _failure(
-                        exc, m, m.down_path, m.down_sql, len(prefix), tx=True, down=True
-                    ) from exc
-            else:
-                # statements_done counts the down file's statements from here
-                # on; the error column says which direction stopped.
-                await self.conn.execute(
-                    f"UPDATE {self.table} SET dirty = true, statements_done = 0, "
-                    f"error = 'rollback in progress' WHERE version = {m.version}"
+        self.in_flight = [m]
+        if m.down_kind == "tx":
+            prefix = "BEGIN;\n"
+            try:
+                await self._send(
+                    f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_RESET_SESSION}", m
                 )
-                from .splitter import split_statements
+            except asyncpg.PostgresError as exc:
+                await self._rollback_quietly()
+                raise _failure(
+                    exc, m, m.down_path, m.down_sql, len(prefix), tx=True, down=True
+                ) from exc
+        else:
+            # statements_done counts the down file's statements from here
+            # on; the error column says which direction stopped.
+            await self._send(
+                f"UPDATE {self.table} SET dirty = true, statements_done = 0, "
+                f"error = 'rollback in progress' WHERE version = {m.version}",
+                m,
+            )
+            from .splitter import split_statements
 
-                statements = split_statements(m.down_sql)
-                await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
-                await self.conn.execute(_RESET_SESSION)
-                await self.conn.execute(delete)
-        except (OSError, asyncpg.InterfaceError) as exc:
-            raise _lost(exc, m, tx=m.down_kind == "tx") from exc
+            statements = split_statements(m.down_sql)
+            await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
+            await self._send(_RESET_SESSION, m)
+            await self._send(delete, m)
+        self.in_flight = []
         return int((time.perf_counter() - started) * 1000)
 
     # -- helpers ------------------------------------------------------------
@@ -290,7 +321,7 @@ class Applier:
         # (the row marked clean, or the error recorded) needs to reach disk,
         # and it flushes all before it. A crash can lose a tail of statements,
         # never a statement without its count: WAL keeps their order.
-        await self.conn.execute("SET synchronous_commit TO off")
+        await self._send("SET synchronous_commit TO off", m)
         try:
             await self._run_each(m, path, sql, statements, down=down)
         finally:
@@ -308,19 +339,19 @@ class Applier:
             try:
                 try:
                     # "\n;" so a trailing -- comment cannot swallow the separator
-                    await self.conn.execute(f"{st.text}\n;\n{counter}")
+                    await self._send(f"{st.text}\n;\n{counter}", m)
                 except (
                     asyncpg.ActiveSQLTransactionError,  # CREATE INDEX CONCURRENTLY, VACUUM...
                     asyncpg.InvalidTransactionTerminationError,  # COMMIT in a DO block / CALL
                 ):
                     # The message was rolled back whole: nothing ran twice.
-                    await self.conn.execute(st.text)
-                    await self.conn.execute(counter)
+                    await self._send(st.text, m)
+                    await self._send(counter, m)
             except asyncpg.PostgresError as exc:
                 if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE
                     await self._rollback_quietly()
                 # Recorded durably, and as ourselves, not as a role the file switched to.
-                await self.conn.execute(_RESET_SESSION)
+                await self._send(_RESET_SESSION, m)
                 failure = _failure(
                     exc,
                     m,
@@ -331,9 +362,10 @@ class Applier:
                     statement=(i + 1, len(statements), st),
                     down=down,
                 )
-                await self.conn.execute(
+                await self._send(
                     f"UPDATE {self.table} SET dirty = true, error = "
-                    f"{quote_literal(failure.message)} WHERE version = {m.version}"
+                    f"{quote_literal(failure.message)} WHERE version = {m.version}",
+                    m,
                 )
                 raise failure from exc
 
@@ -452,13 +484,8 @@ def _do_block_line(exc: BaseException, sql: str, st: Statement | None) -> int | 
     return body_line + body_offset - 1
 
 
-def _lost(exc: BaseException, m: MigrationFile, *, tx: bool) -> DatabaseUnavailable:
-    state = (
-        "the server rolls the transaction back: nothing of it was applied"
-        if tx
-        else f"version {m.version} is recorded as dirty; check `trenova-db status`"
-    )
-    return DatabaseUnavailable(
-        f"connection lost while running {m.label}: {exc}",
-        hint=f"{state}; reconnect and run the command again",
-    )
+def _lost(exc: BaseException, m: MigrationFile) -> LostLock:
+    """The connection broke while ``m`` was running: its session, and the
+    lock on it, are gone. What that session committed is unknown until it has
+    ended; the run verifies it (see trenova_db.session.after_loss)."""
+    return lost_lock(f"the connection broke while running {m.label}: {exc}")

@@ -14,7 +14,7 @@ import msgspec
 
 from .bookkeeping import quote_ident, quote_literal
 
-__all__ = ["Audit", "actor", "host", "outcome_of"]
+__all__ = ["Abandoned", "Audit", "actor", "find_abandoned", "host", "mark_abandoned", "outcome_of"]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -45,13 +45,87 @@ def host() -> str:
     return socket.gethostname()
 
 
+# Who is running: a `running` row whose backend (pid AND start time, so a
+# recycled pid does not count) is gone was left by a dead run.
+_WHO = (
+    "jsonb_build_object('pid', pg_backend_pid(), 'backend_start', "
+    "(SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()))"
+)
+
+
 def audit_values(operation: str, environment: str, outcome: str, details: dict[str, Any]) -> str:
-    """A rendered VALUES tuple for trenova_db_audit (used inside the history COPY)."""
+    """A rendered VALUES tuple for trenova_db_audit (used inside the history COPY).
+
+    Only a finished outcome gets finished_at; a `running` row names its backend.
+    """
+    finished = "NULL" if outcome == "running" else "now()"
+    who = f" || {_WHO}" if outcome == "running" else ""
     return (
         f"{quote_literal(operation)}, {quote_literal(environment)}, {quote_literal(actor())}, "
-        f"{quote_literal(host())}, now(), now(), {quote_literal(outcome)}, "
-        f"{quote_literal(_encode(details).decode())}::jsonb"
+        f"{quote_literal(host())}, now(), {finished}, {quote_literal(outcome)}, "
+        f"{quote_literal(_encode(details).decode())}::jsonb{who}"
     )
+
+
+class Abandoned(msgspec.Struct, frozen=True, kw_only=True):
+    """A run whose audit row still says `running` while its session is gone."""
+
+    id: int
+    operation: str
+    actor: str
+    host: str
+    started_at: Any
+    pid: int | None
+
+    def describe(self) -> str:
+        when = self.started_at.strftime("%Y-%m-%d %H:%M:%S %Z") if self.started_at else "?"
+        return (
+            f"{self.operation} run {self.id} by {self.actor}@{self.host} started {when} "
+            f"(pid {self.pid if self.pid is not None else '?'}) ended without finishing: "
+            "abandoned (killed, crashed or cut off)"
+        )
+
+
+def _dead(table: str) -> str:
+    return (
+        f"{table} a WHERE a.outcome = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity s "
+        "WHERE s.pid = (a.details->>'pid')::integer "
+        "AND s.backend_start = (a.details->>'backend_start')::timestamptz)"
+    )
+
+
+_ABANDONED_COLUMNS = (
+    "a.id, a.operation, a.actor, a.host, a.started_at, (a.details->>'pid')::integer"
+)
+
+
+async def find_abandoned(conn: Any, schema: str) -> list[Abandoned]:
+    """`running` rows whose session is gone (read only: for status)."""
+    table = f"{quote_ident(schema)}.trenova_db_audit"
+    try:
+        rows = await conn.fetch(f"SELECT {_ABANDONED_COLUMNS} FROM {_dead(table)} ORDER BY a.id")
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return []
+    return [
+        Abandoned(id=r[0], operation=r[1], actor=r[2], host=r[3], started_at=r[4], pid=r[5])
+        for r in rows
+    ]
+
+
+async def mark_abandoned(conn: Any, schema: str) -> list[Abandoned]:
+    """Record dead runs' rows as `abandoned` (under the lock: no live run of
+    this schema can be among them). finished_at stays unknown (NULL)."""
+    table = f"{quote_ident(schema)}.trenova_db_audit"
+    rows = await conn.fetch(
+        f"UPDATE {table} u SET outcome = 'abandoned', details = u.details || "
+        "jsonb_build_object('abandoned_seen_at', clock_timestamp()) "
+        f"FROM (SELECT a.id FROM {_dead(table)}) d WHERE u.id = d.id "
+        "RETURNING u.id, u.operation, u.actor, u.host, u.started_at, (u.details->>'pid')::integer"
+    )
+    return [
+        Abandoned(id=r[0], operation=r[1], actor=r[2], host=r[3], started_at=r[4], pid=r[5])
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
 
 
 class Audit:
@@ -63,6 +137,19 @@ class Audit:
         self.operation = operation
         self.environment = environment
         self.id: int | None = None
+        # What the run sets while it works: written with the outcome.
+        self.details: dict[str, Any] = {}
+        self.outcome: str | None = None
+
+    async def resume(self, row_id: int, details: dict[str, Any] | None = None) -> None:
+        """Turn the fast path's provisional row into this run's `running` row."""
+        self.id = row_id
+        await self.conn.execute(
+            f"UPDATE {self.table} SET outcome = 'running', finished_at = NULL, "
+            f"details = details || $2::jsonb || {_WHO} WHERE id = $1",
+            row_id,
+            _encode(details or {}).decode(),
+        )
 
     async def start(self, details: dict[str, Any] | None = None) -> None:
         values = audit_values(self.operation, self.environment, "running", details or {})
@@ -73,10 +160,13 @@ class Audit:
 
     async def finish(self, outcome: str, details: dict[str, Any] | None = None) -> None:
         """Record the outcome; never raises (the run's own error matters more)."""
-        if self.id is None or self.conn.is_closed():
+        await self._finish(self.conn, outcome, details)
+
+    async def _finish(self, conn: Any, outcome: str, details: dict[str, Any] | None) -> None:
+        if self.id is None or conn.is_closed():
             return
         try:
-            await self.conn.execute(
+            await conn.execute(
                 f"UPDATE {self.table} SET finished_at = clock_timestamp(), outcome = $1, "
                 "details = details || $2::jsonb WHERE id = $3",
                 outcome,
@@ -92,8 +182,13 @@ class Audit:
         details: dict[str, Any],
         *,
         mask: Callable[[str], str] | None = None,
+        fallback: Callable[[], Any] | None = None,
     ) -> None:
-        """Record why the run stopped, even while it is being cancelled."""
+        """Record why the run stopped, even while it is being cancelled.
+
+        ``fallback``: an async context manager factory giving a fresh
+        connection, used when the run's own connection is gone.
+        """
         import anyio
 
         error = str(exc) or type(exc).__name__
@@ -109,4 +204,13 @@ class Audit:
                     await self.conn.execute("ROLLBACK")
                 except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
                     pass
-            await self.finish(outcome_of(exc), details)
+            if self.id is None:
+                return
+            if not self.conn.is_closed() or fallback is None:
+                await self.finish(outcome_of(exc), details)
+                return
+            try:
+                async with fallback() as conn:
+                    await self._finish(conn, outcome_of(exc), details)
+            except Exception:  # nowhere to write it: the row shows as abandoned
+                pass

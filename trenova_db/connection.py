@@ -28,7 +28,13 @@ from .errors import (
     TrenovaDBError,
 )
 
-__all__ = ["connect", "log_copy", "session_settings", "translate_query_error"]
+__all__ = [
+    "connect",
+    "is_connection_loss",
+    "log_copy",
+    "session_settings",
+    "translate_query_error",
+]
 
 log = logging.getLogger("trenova_db")
 
@@ -166,9 +172,27 @@ def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Tr
     )
 
 
+def is_connection_loss(exc: BaseException) -> bool:
+    """The connection (and with it the session and its locks) is gone: SQLSTATE
+    class 08, the server ending the session (57P01 terminated, 57P02 crash,
+    57P03 cannot connect now), a socket error, or asyncpg refusing to use a
+    closed connection."""
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+    return isinstance(exc, OSError | asyncpg.InterfaceError)
+
+
 def translate_query_error(exc: BaseException) -> TrenovaDBError:
     """A server error outside a migration's own SQL, as one of ours."""
     sqlstate = getattr(exc, "sqlstate", None)
+    if is_connection_loss(exc):
+        return DatabaseUnavailable(
+            f"lost the connection to the database: {exc}"
+            + (f" (SQLSTATE {sqlstate})" if sqlstate else ""),
+            hint="the server or the network dropped the connection: check that the server "
+            "is up and reachable, then run the command again",
+        )
     if sqlstate == "55P03":  # lock_not_available: lock_timeout expired
         return LockTimeout(
             f"a table lock was not granted within lock_timeout: {exc}",
@@ -179,11 +203,6 @@ def translate_query_error(exc: BaseException) -> TrenovaDBError:
         return QueryFailed(
             f"a query was cancelled: {exc}",
             hint="raise --statement-timeout (or TRENOVA_STATEMENT_TIMEOUT)",
-        )
-    if isinstance(exc, OSError | asyncpg.InterfaceError):
-        return DatabaseUnavailable(
-            f"lost the connection to the database: {exc}",
-            hint="check the server, then run the command again",
         )
     return QueryFailed(
         f"database error: {exc} (SQLSTATE {sqlstate or '?'})",

@@ -7,6 +7,7 @@ One tree, so callers can catch as broadly or as narrowly as they need::
     ├── DatabaseUnavailable (exit 1)      cannot connect (the DSN is always masked)
     ├── QueryFailed (exit 1)              a bookkeeping query failed (timeout, permissions)
     ├── LockTimeout (exit 3)              migration lock held by someone else
+    ├── LostLock (exit 1)                 the lock (a connection holding it) went away mid-run
     ├── ValidationError (exit 4)          nothing was touched
     │   ├── DiscoveryError                bad migration files, all listed at once
     │   ├── HistoryMismatch               drift, missing files, out of order, dirty rows
@@ -29,6 +30,7 @@ __all__ = [
     "DiscoveryError",
     "HistoryMismatch",
     "LockTimeout",
+    "LostLock",
     "MigrationFailed",
     "QueryFailed",
     "Refused",
@@ -83,6 +85,26 @@ class LockTimeout(TrenovaDBError):
     """The migration advisory lock was not acquired in time (exit 3)."""
 
     exit_code = 3
+
+
+class LostLock(TrenovaDBError):
+    """The run's lock went away (a connection holding it was lost) (exit 1).
+
+    Nothing more was sent after that. ``done`` lists what was verified as
+    committed afterwards; ``unknown`` what could not be verified.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.unknown: list[str] = []
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.unknown:
+            head, sep, tail = text.partition("\n  hint: ")
+            head += "\n  unknown (not verified): " + "; ".join(self.unknown)
+            text = head + sep + tail
+        return text
 
 
 class ValidationError(TrenovaDBError):

@@ -1,12 +1,39 @@
-"""The migration lock: a session-level advisory lock on a dedicated connection.
+"""The run lock: what keeps two runners of one bookkeeping schema apart.
 
-Acquired by polling ``pg_try_advisory_lock`` with backoff, never by blocking in
-``pg_advisory_lock``: a blocked waiter sits in a transaction that
+The invariant every lock here keeps: **no statement of a run executes or
+commits after that run's lock is gone, and no second runner does work while a
+backend of the first is still working.**
+
+``RunLock`` is the interface; ``trenova_db.session.run_lock`` picks the
+implementation for a connection (the only place that chooses). Today:
+
+- ``SessionLock``: a session-level advisory lock held ON THE CONNECTION THAT
+  DOES THE WORK. A killed client cannot release it while its backend still
+  runs a multi-transaction message: the server drops the lock only when that
+  backend ends. (An earlier design kept it on a dedicated connection, which
+  died at once with the client while the work went on committing.)
+
+A lock for transaction pooling (a lease row) implements the same interface.
+
+Acquired by polling (``pg_try_advisory_lock``) with jittered backoff, never by
+blocking in ``pg_advisory_lock``: a blocked waiter sits in a transaction that
 ``CREATE INDEX CONCURRENTLY`` must wait for, while the holder waits for the
 index: a deadlock golang-migrate and Flyway users hit. The key is derived from
 (database, schema, table), so two bookkeeping schemas in one database do not
-block each other. The holder is named on timeout, so a 3 a.m. operator knows
-whom to ask.
+block each other. The holder is named on timeout.
+
+Parallel seeds work on several connections. Two keys make that safe:
+
+- the *run* key R: held exclusively, on the coordinator's connection, by the
+  one run that may work;
+- the *worker* key W: every extra connection of that run holds W in SHARED
+  mode for as long as it lives (``enlist``).
+
+A runner owns the schema only when it holds R **and** nobody holds W (checked
+with a transaction-level try-lock on W in the same statement that takes R). So
+when a coordinator dies while one of its workers still runs a seed, the next
+runner gets R but not W, lets R go again and keeps waiting until that worker's
+backend has ended too.
 """
 
 from __future__ import annotations
@@ -15,40 +42,113 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, Self, runtime_checkable
 
 from .bookkeeping import quote_literal
-from .errors import LockTimeout
+from .errors import LockTimeout, LostLock
 
-__all__ = ["MigrationLock", "NoLongerNeeded"]
+__all__ = ["NoLongerNeeded", "RunLock", "SessionLock", "lock_keys_sql"]
 
+
+class NoLongerNeeded(Exception):
+    """Raised on entry when the holder did the work meanwhile (internal: the
+    runs catch it, so it never reaches a caller)."""
+
+
+@runtime_checkable
+class RunLock(Protocol):
+    """One run's exclusive right to a bookkeeping schema.
+
+    ``async with lock:`` acquires (polling until ``timeout``; ``LockTimeout``,
+    exit 3, naming the holder) and releases on exit, shielded from
+    cancellation. While waiting, ``still_needed`` (if given) is awaited between
+    polls; when it returns False the entry raises ``NoLongerNeeded``: replicas
+    booting at once leave as soon as the holder has done their work.
+
+    Attributes and methods every implementation provides:
+
+    - ``waited``: seconds spent acquiring (0.0 when free at once).
+    - ``ensure_held()``: raise ``LostLock`` ("lost the migration lock; nothing
+      more was run") if the lock, or any connection working under it, is gone.
+      Called before every statement (group) a run sends; must not cost a round
+      trip on the common path.
+    - ``enlist(conn)``: make another connection of this run (a parallel-seed
+      worker) part of the lock, so that no second runner starts while it still
+      works; raises ``LostLock`` if that cannot be guaranteed.
+    - ``describe_holder()``: one line naming who holds the lock (pid,
+      application, client, since, query), for timeouts and ``status``.
+    """
+
+    waited: float
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def ensure_held(self) -> None: ...
+
+    async def enlist(self, conn: Any) -> None: ...
+
+    async def describe_holder(self) -> str: ...
+
+
+def lock_keys_sql(schema: str) -> str:
+    """A FROM item with the run key ``r`` and the worker key ``w`` of ``schema``."""
+    base = f"'trenova-db/' || current_database() || '/' || {quote_literal(schema)}"
+    return (
+        f"(SELECT hashtextextended({base} || '/schema_migrations', 0) AS r, "
+        f"hashtextextended({base} || '/schema_migrations/workers', 0) AS w) k"
+    )
+
+
+# One statement, one round trip: take R; if a worker of an earlier run still
+# holds W (shared), give R back at once and report "not acquired".
 _TRY_LOCK = (
-    "SELECT k.key, pg_try_advisory_lock(k.key) FROM (SELECT hashtextextended("
-    "'trenova-db/' || current_database() || '/' || {schema} || '/schema_migrations', 0) AS key) k"
+    "SELECT k.r, k.w, CASE WHEN pg_try_advisory_lock(k.r) THEN "
+    "CASE WHEN pg_try_advisory_xact_lock(k.w) THEN true ELSE NOT pg_advisory_unlock(k.r) END "
+    "ELSE false END FROM {keys}"
 )
 
+# Who holds R, else who holds W (a dead run's worker still working).
 _HOLDER = """
 SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
        a.backend_start, coalesce(a.state, ''), coalesce(a.query, '')
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid AND l.objsubid = 1
+  AND l.objsubid = 1
+  AND ((l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid)
+       OR (l.classid = $3::bigint::oid AND l.objid = $4::bigint::oid))
+ORDER BY l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid DESC
 LIMIT 1
 """
 
 
-class NoLongerNeeded(Exception):
-    """Raised on entry when the holder did the work meanwhile (internal; run_migrate
-    catches it, so it never reaches a caller)."""
+def _split(key: int) -> tuple[int, int]:
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    return unsigned >> 32, unsigned & 0xFFFFFFFF
 
 
-class MigrationLock:
-    """``async with MigrationLock(conn, schema, timeout):`` holds the lock inside.
+def lost_lock(detail: str, *, hint: str | None = None) -> LostLock:
+    return LostLock(
+        f"lost the migration lock; nothing more was run ({detail})",
+        hint=hint or "check the server and the network, then run the command again",
+    )
 
-    ``still_needed``, if given, is awaited between polls: when many replicas
-    boot at once, all but one find their work done by the holder and leave
-    (NoLongerNeeded) instead of queueing for a lock they no longer need.
+
+class SessionLock:
+    """``async with SessionLock(conn, schema, timeout):`` the lock on ``conn``,
+    the connection that does the work.
+
+    ``release_on_close``: the caller closes ``conn`` right after the block
+    (a direct connection), and the server drops the lock with the session: no
+    unlock round trip. Pass False where the session outlives the block (a
+    pooled server connection in session mode).
     """
 
     def __init__(
@@ -58,30 +158,39 @@ class MigrationLock:
         timeout: float,
         *,
         still_needed: Callable[[], Awaitable[bool]] | None = None,
+        release_on_close: bool = False,
     ) -> None:
         self.conn = conn
         self.schema = schema
         self.timeout = timeout
         self.still_needed = still_needed
+        self.release_on_close = release_on_close
         self.key: int | None = None
+        self.worker_key: int | None = None
         self.waited: float = 0.0
+        self.held = False
+        self.workers: list[Any] = []
 
-    async def __aenter__(self) -> MigrationLock:
+    async def __aenter__(self) -> Self:
         import anyio
 
         started = time.monotonic()
         deadline = started + self.timeout
         delay = 0.02
-        query = _TRY_LOCK.format(schema=quote_literal(self.schema))
+        query = _TRY_LOCK.format(keys=lock_keys_sql(self.schema))
         while True:
-            key, acquired = await self.conn.fetchrow(query)
-            self.key = int(key)
+            key, worker_key, acquired = await self.conn.fetchrow(query)
+            self.key, self.worker_key = int(key), int(worker_key)
             if acquired:
+                self.held = True
                 self.waited = time.monotonic() - started
                 return self
             now = time.monotonic()
             if now >= deadline:
-                raise LockTimeout(await self._describe_holder(), hint=self._hint())
+                holder = await self.describe_holder()
+                raise LockTimeout(
+                    f"{holder}; not acquired after waiting {self.timeout:g}s", hint=_TIMEOUT_HINT
+                )
             # Jittered: waiters polling in step would all miss a release but one.
             await anyio.sleep(min(delay * random.uniform(0.5, 1.0), max(deadline - now, 0.0)))
             delay = min(delay * 1.6, 0.25)
@@ -97,7 +206,10 @@ class MigrationLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.key is None or self.conn.is_closed():
+        if not self.held:
+            return
+        self.held = False
+        if self.release_on_close or self.conn.is_closed():
             return
         import anyio
 
@@ -109,13 +221,36 @@ class MigrationLock:
             except Exception:
                 self.conn.terminate()
 
-    async def _describe_holder(self) -> str:
-        assert self.key is not None
-        unsigned = self.key & 0xFFFFFFFFFFFFFFFF
-        row = await self.conn.fetchrow(_HOLDER, unsigned >> 32, unsigned & 0xFFFFFFFF)
-        waited = f"after waiting {self.timeout:g}s"
+    async def ensure_held(self) -> None:
+        """The lock lives and dies with the sessions holding it: a closed one
+        means a piece of it is gone. No round trip."""
+        if not self.held:
+            raise lost_lock("the lock was released before the run finished")
+        if self.conn.is_closed():
+            raise lost_lock("the connection holding it was closed")
+        for worker in self.workers:
+            if worker.is_closed():
+                raise lost_lock("a worker connection of this run was closed")
+
+    async def enlist(self, conn: Any) -> None:
+        await self.ensure_held()
+        assert self.worker_key is not None
+        # Never fails while we hold R: only a holder of R ever tries W exclusively.
+        if not await conn.fetchval(
+            "SELECT pg_try_advisory_lock_shared($1::bigint)", self.worker_key
+        ):
+            raise lost_lock("a worker connection could not join the lock")
+        self.workers.append(conn)
+
+    async def describe_holder(self) -> str:
+        if self.key is None or self.worker_key is None:
+            key, worker_key = await self.conn.fetchrow(
+                f"SELECT k.r, k.w FROM {lock_keys_sql(self.schema)}"
+            )
+            self.key, self.worker_key = int(key), int(worker_key)
+        row = await self.conn.fetchrow(_HOLDER, *_split(self.key), *_split(self.worker_key))
         if row is None:
-            return f"migration lock not acquired {waited} (its holder has just released it)"
+            return "migration lock not held by anyone now (its holder has just released it)"
         pid, app, client, since, state, query = row
         query = " ".join(query.split())
         if len(query) > 120:
@@ -123,11 +258,11 @@ class MigrationLock:
         since_text = since.strftime("%Y-%m-%d %H:%M:%S %Z") if since else "?"
         return (
             f"migration lock held by pid {pid} ({app or 'no application_name'}, client {client}, "
-            f"since {since_text}, {state}: {query or '-'}); not acquired {waited}"
+            f"since {since_text}, {state}: {query or '-'})"
         )
 
-    def _hint(self) -> str:
-        return (
-            "another migration is running: wait for it and retry, or raise --lock-timeout; "
-            "if that session is stuck, end it with SELECT pg_terminate_backend(<pid>)"
-        )
+
+_TIMEOUT_HINT = (
+    "another migration is running: wait for it and retry, or raise --lock-timeout; "
+    "if that session is stuck, end it with SELECT pg_terminate_backend(<pid>)"
+)

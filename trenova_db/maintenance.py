@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .audit import Audit
+from .audit import find_abandoned
 from .bookkeeping import quote_ident
 from .config import Settings
 from .errors import Refused, TrenovaDBError
-from .migrator import audit_refused, locked, run_migrate, run_status, session
+from .migrator import audit_refused, run_migrate, run_status
 from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
+from .session import audited, locked, session
 
 __all__ = ["run_full_status", "run_reset", "run_setup"]
 
@@ -23,6 +24,7 @@ async def run_full_status(settings: Settings, *, include_seeds: bool = True) -> 
         require_seeds_dir(settings.seeds_dir)
     async with session(settings, "status") as conn:
         report = await run_status(settings, conn=conn)
+        report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
         if include_seeds and settings.seeds_dir.is_dir():
             from .seeding.inventory import seed_status
 
@@ -62,10 +64,12 @@ async def _audit_once(
 ) -> None:
     """One finished audit row for a composite run (its parts audit themselves too)."""
     try:
-        async with session(settings, operation) as conn:
-            audit = Audit(conn, settings.schema, operation, settings.environment.value)
-            await audit.start()
-            await audit.finish(outcome, details)
+        async with (
+            session(settings, operation) as conn,
+            audited(conn, settings, operation) as audit,
+        ):
+            audit.outcome = outcome
+            audit.details = details
     except TrenovaDBError:
         pass  # unreachable database or no bookkeeping yet: the run's own error matters
 
@@ -166,7 +170,7 @@ async def run_reset(
         registry = check_registry(settings.seeds_dir)
         order_seeds(select_seeds(registry, env), registry)
     report = ResetReport(database=settings.masked_url, environment=env.value)
-    async with session(settings, "reset") as conn, locked(settings, "reset"):
+    async with session(settings, "reset") as conn, locked(settings, conn):
         async with conn.transaction():
             # The audit trail outlives the data: an operator must still see who
             # ran what against this database before it was reset.

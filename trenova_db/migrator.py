@@ -3,31 +3,31 @@
 The order of operations is the safety story:
 1. discover and validate the files (no database yet);
 2. read the history once (one round trip, with the audit row folded in);
-   nothing pending and nothing wrong: return, no lock taken;
-3. otherwise take the advisory lock, upgrade the bookkeeping tables, read the
-   history AGAIN (another runner may have just finished: yoyo's race), plan,
-   validate, apply; the audit row gets the outcome whatever happens.
+   nothing pending and nothing wrong: return, no lock taken (``_nothing_to_do``
+   is the one place that question is asked);
+3. otherwise take the run lock ON THE WORK CONNECTION, upgrade the bookkeeping
+   tables, read the history AGAIN (another runner may have just finished:
+   yoyo's race), plan, validate, apply, checking the lock before every
+   statement; the audit row is `running` while this happens and gets the
+   outcome whatever happens;
+4. a lost connection stops the run (nothing more is sent); what the lost
+   session committed is reported only once verified (``trenova_db.session``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any, Literal
-
-import asyncpg
 
 from . import bookkeeping
 from .apply import Applier
-from .audit import Audit, actor, audit_values, host, outcome_of
+from .audit import Audit, actor, audit_values, host, mark_abandoned, outcome_of
 from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
-from .connection import connect, translate_query_error
 from .discovery import MigrationFile, MigrationSet, discover_migrations
-from .errors import ConfigurationError, HistoryMismatch, Refused, TrenovaDBError
-from .lock import MigrationLock, NoLongerNeeded
-from .plan import describe_dirty, make_plan, status_items
+from .errors import ConfigurationError, HistoryMismatch, LostLock, Refused, TrenovaDBError
+from .lock import NoLongerNeeded, lost_lock
+from .plan import Plan, describe_dirty, make_plan, status_items
 from .reports import (
     MigrateReport,
     MigrationItem,
@@ -37,66 +37,11 @@ from .reports import (
     RollbackReport,
     StatusReport,
 )
+from .session import after_loss, audited, backend_pid, is_connection_loss, locked, session
 
 __all__ = ["locked", "run_migrate", "run_repair", "run_rollback", "run_status", "session"]
 
 DEFAULT_MAX_ROLLBACK = 10
-
-
-def _dsn(settings: Settings) -> str:
-    if not settings.database_url:
-        raise ConfigurationError(
-            "no database URL given",
-            hint="pass database_url / --database-url or set DATABASE_URL",
-        )
-    return settings.database_url
-
-
-@asynccontextmanager
-async def session(settings: Settings, purpose: str) -> AsyncIterator[Any]:
-    conn = await connect(
-        _dsn(settings),
-        purpose=purpose,
-        connect_timeout=settings.connect_timeout,
-        statement_timeout=settings.statement_timeout,
-        lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
-        debug=settings.debug,
-    )
-    try:
-        yield conn
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-        raise translate_query_error(exc) from exc
-    finally:
-        try:
-            await conn.close(timeout=5)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
-            conn.terminate()
-
-
-@asynccontextmanager
-async def locked(
-    settings: Settings,
-    purpose: str,
-    *,
-    still_needed: Callable[[], Awaitable[bool]] | None = None,
-) -> AsyncIterator[MigrationLock]:
-    """Hold the migration lock on a dedicated connection (no timeouts on it)."""
-    conn = await connect(
-        _dsn(settings),
-        purpose=f"{purpose} lock",
-        connect_timeout=settings.connect_timeout,
-        debug=settings.debug,
-    )
-    try:
-        async with MigrationLock(
-            conn, settings.schema, settings.lock_timeout, still_needed=still_needed
-        ) as lock:
-            yield lock
-    finally:
-        try:
-            await conn.close(timeout=5)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
-            conn.terminate()  # the server drops the session and its lock
 
 
 async def audit_refused(settings: Settings, operation: str, exc: TrenovaDBError) -> None:
@@ -105,12 +50,11 @@ async def audit_refused(settings: Settings, operation: str, exc: TrenovaDBError)
     A refusal never creates trenova-db's tables, and never waits long for an
     unreachable server: the refusal itself is what the caller must see.
     """
-    import msgspec
-
-    quick = msgspec.structs.replace(settings, connect_timeout=min(settings.connect_timeout, 2.0))
     table = f"{bookkeeping.quote_ident(settings.schema)}.trenova_db_audit"
     try:
-        async with session(quick, operation) as conn:
+        async with session(
+            settings, operation, connect_timeout=min(settings.connect_timeout, 2.0)
+        ) as conn:
             if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
                 await _refused_row(conn, settings, operation, exc)
     except TrenovaDBError:
@@ -143,6 +87,15 @@ def _item(m: MigrationFile, state: Any, *, verbose: bool, down: bool = False) ->
     )
 
 
+def _nothing_to_do(history: History, plan: Plan) -> bool:
+    """The one "nothing to do" question: tables current, nothing pending, nothing wrong."""
+    return (
+        history.internal_version == bookkeeping.CURRENT_VERSION
+        and not plan.pending
+        and not plan.problems
+    )
+
+
 async def run_migrate(
     settings: Settings,
     *,
@@ -162,14 +115,13 @@ async def run_migrate(
         ignored_files=list(files.ignored),
     )
     async with session(settings, "migrate") as conn:
+        # The fast path's audit row says `noop`, finished: true unless this run
+        # finds work, and then it becomes `running` before any work starts.
         fast_audit = None
         if not dry_run:
             fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
         history = await read_history(conn, settings.schema, audit_values=fast_audit, full=False)
-        audit = Audit(conn, settings.schema, "migrate", settings.environment.value)
-        audit.id = history.audit_id
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
-        current = history.internal_version == bookkeeping.CURRENT_VERSION
         report.already_applied = len(history.applied)
         try:
             if dry_run:
@@ -178,43 +130,75 @@ async def run_migrate(
             # a file that cannot run must not leave anything behind.
             Applier.check_runnable(list(plan.pending))
         except TrenovaDBError as exc:
-            await audit.finish("refused", {"error": str(exc)})
+            if history.audit_id is not None:
+                audit = Audit(conn, settings.schema, "migrate", settings.environment.value)
+                audit.id = history.audit_id
+                await audit.finish("refused", {"error": str(exc)})
             raise
         if dry_run:
             report.applied = [_item(m, "pending", verbose=verbose) for m in plan.pending]
-            report.duration_ms = (time.perf_counter() - started) * 1000
-            return report
-        if current and not plan.pending and not plan.problems:
-            report.duration_ms = (time.perf_counter() - started) * 1000
-            return report
-        # Pending work, or a problem seen without the lock: a dirty row may be a
-        # migration another runner is applying right now. Decide under the lock.
+        elif not _nothing_to_do(history, plan):
+            # Pending work, or a problem seen without the lock: a dirty row may
+            # be a migration another runner is applying right now. Decide under
+            # the lock.
+            await _migrate_locked(
+                conn,
+                settings,
+                files,
+                report,
+                audit_id=history.audit_id,
+                verbose=verbose,
+                allow_out_of_order=allow_out_of_order,
+                progress=progress,
+            )
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    return report
 
-        async def still_needed() -> bool:
-            again = await read_history(conn, settings.schema, full=False)
-            replan = make_plan(files, again, allow_out_of_order=allow_out_of_order)
-            upgraded = again.internal_version == bookkeeping.CURRENT_VERSION
-            if upgraded and not replan.pending and not replan.problems:
-                report.already_applied = len(again.applied)
-                return False
-            return True
 
-        applier: Applier | None = None
-        batch = 0
+async def _migrate_locked(
+    conn: Any,
+    settings: Settings,
+    files: MigrationSet,
+    report: MigrateReport,
+    *,
+    audit_id: int | None,
+    verbose: bool,
+    allow_out_of_order: bool,
+    progress: ProgressCallback | None,
+) -> None:
+    schema = settings.schema
+
+    async def still_needed() -> bool:
+        again = await read_history(conn, schema, full=False)
+        if _nothing_to_do(again, make_plan(files, again, allow_out_of_order=allow_out_of_order)):
+            report.already_applied = len(again.applied)
+            return False
+        return True
+
+    applier: Applier | None = None
+    pending: list[MigrationFile] = []
+    batch = 0
+    held = False
+    pid = backend_pid(conn)
+    async with audited(conn, settings, "migrate", row_id=audit_id, start=False) as audit:
         try:
-            async with locked(settings, "migrate", still_needed=still_needed) as lock:
+            async with locked(settings, conn, still_needed=still_needed) as lock:
+                held = True
                 report.lock_wait_ms = round(lock.waited * 1000, 1)
-                await ensure_bookkeeping(conn, settings.schema)
+                await ensure_bookkeeping(conn, schema)
                 if audit.id is None:
                     await audit.start()
-                history = await read_history(conn, settings.schema)
+                report.abandoned = [a.describe() for a in await mark_abandoned(conn, schema)]
+                history = await read_history(conn, schema)
                 plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
                 plan.raise_if_invalid()
                 pending = list(plan.pending)
                 report.already_applied = len(history.applied)
                 batch = history.last_batch + 1
                 report.batch = batch if pending else None
-                applier = Applier(conn, settings.schema, actor=f"{actor()}@{host()}")
+                applier = Applier(
+                    conn, schema, actor=f"{actor()}@{host()}", before_statement=lock.ensure_held
+                )
                 done = 0
                 for group in _groups(pending):
                     if progress:
@@ -223,6 +207,7 @@ async def run_migrate(
                                 phase="migrate", done=done, total=len(pending), label=group[0].label
                             )
                         )
+                    await lock.ensure_held()
                     last = done + len(group) == len(pending)
                     if group[0].kind == "tx":
                         await applier.apply_tx_group(group, batch=batch, durable=last)
@@ -240,19 +225,76 @@ async def run_migrate(
             # bookkeeping tables, if this database had none: audit there).
             if audit.id is None:
                 await audit.start()
+            audit.outcome = "noop"
+            return
         except BaseException as exc:
+            lost: LostLock | None = exc if isinstance(exc, LostLock) else None
+            if lost is None and held and isinstance(exc, Exception) and is_connection_loss(exc):
+                lost = lost_lock(f"the connection broke: {exc}")
             if applier is not None:
                 report.applied = _applied_items(applier, batch, verbose)
-            await audit.fail(exc, {"applied": [m.version for m in report.applied]})
+            if lost is not None:
+                await _verify_lost(settings, pid, lost, applier, pending, batch, report, verbose)
+            audit.details["applied"] = [m.version for m in report.applied]
+            if lost is not None and lost is not exc:
+                raise lost from exc
             if isinstance(exc, TrenovaDBError):
                 exc.done = [f"applied {m.version} ({m.name})" for m in report.applied]
             raise
-        report.duration_ms = (time.perf_counter() - started) * 1000
-        await audit.finish(
-            "success" if report.applied else "noop",
-            {"applied": [m.version for m in report.applied], "batch": report.batch},
+        audit.outcome = "success" if report.applied else "noop"
+        audit.details.update(applied=[m.version for m in report.applied], batch=report.batch)
+
+
+async def _verify_lost(
+    settings: Settings,
+    pid: int,
+    lost: LostLock,
+    applier: Applier | None,
+    pending: list[MigrationFile],
+    batch: int,
+    report: MigrateReport,
+    verbose: bool,
+) -> None:
+    """After a lost connection: report only what the history shows once the
+    lost backend has ended; what cannot be verified is unknown."""
+    in_flight = list(applier.in_flight) if applier is not None else []
+    history, note = await after_loss(
+        settings, [pid], lambda c: read_history(c, settings.schema, full=False)
+    )
+    if history is None:
+        lost.unknown = [f"whether {m.label} (version {m.version}) was applied" for m in in_flight]
+        lost.done = [f"applied {m.version} ({m.name})" for m in report.applied]
+        lost.hint = (
+            f"{note}; everything listed as done was confirmed by the server before the "
+            "connection broke, and nothing after the migration in flight was sent"
         )
-    return report
+        return
+    rows = {r.version: r for r in history.applied}
+    applied: list[MigrationItem] = []
+    dirty: list[str] = []
+    for m in pending:
+        row = rows.get(m.version)
+        if row is None or row.batch != batch:
+            continue
+        if row.dirty:
+            dirty.append(
+                f"version {m.version} ({m.name}) is dirty: {row.statements_done} statement(s) "
+                "completed"
+            )
+            continue
+        item = _item(m, "applied", verbose=verbose)
+        item.batch = batch
+        applied.append(item)
+    report.applied = applied
+    lost.done = [f"applied {m.version} ({m.name})" for m in applied]
+    lost.unknown = []
+    rest = len(pending) - len(applied) - len(dirty)
+    parts = [note, f"{len(applied)} of {len(pending)} pending migration(s) are applied"]
+    if dirty:
+        parts.append("; ".join(dirty) + " (resolve with `trenova-db repair`)")
+    if rest:
+        parts.append(f"{rest} not applied")
+    lost.hint = "; ".join(parts) + "; run `trenova-db migrate` again for the rest"
 
 
 # A group of .tx migrations goes to the server as one message of back-to-back
@@ -353,9 +395,10 @@ async def run_rollback(
         if dry_run or not chosen:
             report.rolled_back = [_item(m, "applied", verbose=verbose, down=True) for m in chosen]
             return report
-        async with locked(settings, "rollback"):
-            audit = Audit(conn, settings.schema, "rollback", settings.environment.value)
-            await audit.start({"target": target})
+        async with (
+            locked(settings, conn) as lock,
+            audited(conn, settings, "rollback", details={"target": target}) as audit,
+        ):
             try:
                 history = await read_history(conn, settings.schema)
                 chosen, problems = _select_rollback(files, history, target)
@@ -363,22 +406,27 @@ async def run_rollback(
                     raise HistoryMismatch(
                         "rollback refused; nothing was rolled back", problems=problems
                     )
-                applier = Applier(conn, settings.schema, actor=actor())
+                applier = Applier(
+                    conn, settings.schema, actor=actor(), before_statement=lock.ensure_held
+                )
                 for i, m in enumerate(chosen):
                     if progress:
                         progress(
                             Progress(phase="rollback", done=i, total=len(chosen), label=m.label)
                         )
+                    await lock.ensure_held()
                     ms = await applier.rollback(m)
                     item = _item(m, "rolled-back", verbose=verbose, down=True)
                     item.duration_ms = ms
                     report.rolled_back.append(item)
             except BaseException as exc:
-                await audit.fail(exc, {"rolled_back": [m.version for m in report.rolled_back]})
+                if isinstance(exc, Exception) and is_connection_loss(exc):
+                    raise lost_lock(f"the connection broke: {exc}") from exc
                 if isinstance(exc, TrenovaDBError):
                     exc.done = [f"rolled back {m.version} ({m.name})" for m in report.rolled_back]
                 raise
-            await audit.finish("success", {"rolled_back": [m.version for m in report.rolled_back]})
+            finally:
+                audit.details["rolled_back"] = [m.version for m in report.rolled_back]
     report.duration_ms = (time.perf_counter() - started) * 1000
     return report
 
@@ -411,19 +459,14 @@ async def run_repair(
             hint="--baseline N records files up to version N as applied without running them",
         )
     report = RepairReport(database=settings.masked_url, schema=settings.schema)
-    async with session(settings, "repair") as conn, locked(settings, "repair"):
+    async with session(settings, "repair") as conn, locked(settings, conn):
         await ensure_bookkeeping(conn, settings.schema)
-        audit = Audit(conn, settings.schema, "repair", settings.environment.value)
-        await audit.start()
-        try:
+        async with audited(conn, settings, "repair") as audit:
             if baseline is not None:
                 await _baseline(conn, settings, files, report, baseline)
             else:
                 await _repair(conn, settings, files, report, version, mark, forget_missing)
-        except BaseException as exc:
-            await audit.fail(exc, {})
-            raise
-        await audit.finish("success", {"actions": report.actions})
+            audit.details["actions"] = report.actions
     return report
 
 

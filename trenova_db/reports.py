@@ -67,6 +67,9 @@ class MigrateReport(Report, kw_only=True):
     lock_wait_ms: float | None = None
     duration_ms: float = 0.0
     ignored_files: list[str] = msgspec.field(default_factory=list)
+    # Earlier runs whose audit row was left `running` by a dead session,
+    # recorded as `abandoned` by this run.
+    abandoned: list[str] = msgspec.field(default_factory=list)
 
     @property
     def noop(self) -> bool:
@@ -140,6 +143,8 @@ class StatusReport(Report, kw_only=True):
     seeds: list[SeedItem] = msgspec.field(default_factory=list)
     problems: list[str] = msgspec.field(default_factory=list)
     ignored_files: list[str] = msgspec.field(default_factory=list)
+    # Runs whose audit row says `running` while their session is gone.
+    abandoned: list[str] = msgspec.field(default_factory=list)
 
     def count(self, state: str) -> int:
         return sum(1 for m in self.migrations if m.state == state)

@@ -202,6 +202,8 @@ def _when(item: MigrationItem | SeedItem) -> str:
 def _migrate(out: Output, r: MigrateReport) -> None:
     if r.ignored_files:
         out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
+    for a in r.abandoned:
+        out.line(f"  ! {a}")
     if r.dry_run:
         if not r.applied:
             out.line(f"dry run: nothing to apply ({r.already_applied} applied)")
@@ -304,6 +306,8 @@ def _status(out: Output, r: StatusReport) -> None:
         out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
     for p in r.problems:
         out.line(f"  ! {p}")
+    for a in r.abandoned:
+        out.line(f"  ! {a}")
 
 
 def _setup(out: Output, r: SetupReport) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 import asyncpg
 
-from ..audit import Audit, actor
+from ..audit import actor
 from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
 from ..config import Settings
 from ..errors import Refused, StaleRegistry
-from ..migrator import locked, session
 from ..reports import SeedItem, SeedReport
+from ..session import audited, locked, session
 from .graph import graph_problems, select_seeds
 from .model import Registry, RegistryEntry
 from .registry import registry_problems, require_seeds_dir, sync_registry
@@ -137,27 +137,26 @@ async def run_seed_clean(
             hint="run it in a terminal, or pass --force",
         )
     s = quote_ident(settings.schema)
-    async with session(settings, "seed-clean") as conn, locked(settings, "seed-clean"):
+    async with session(settings, "seed-clean") as conn, locked(settings, conn):
         await ensure_bookkeeping(conn, settings.schema)
-        audit = Audit(conn, settings.schema, "seed-clean", settings.environment.value)
-        await audit.start()
-        items, problems = await _orphans(conn, settings)
-        orphan_names = sorted({i.name for i in items})
-        if orphan_names:
-            await conn.execute(
-                f"UPDATE {s}.seed_history SET status = 'Orphaned', notes = "
-                "'seed file removed; marked orphaned by ' || $2 || ' at ' || clock_timestamp() "
-                "WHERE name = ANY($1::text[]) AND status <> 'Orphaned'",
-                orphan_names,
-                actor(),
-            )
-        sync = sync_registry(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
-        for item in items:
-            item.note = "marked Orphaned"
-        notes = []
-        if sync is not None and sync.changed:
-            notes.append(f"registry regenerated: {sync.path} ({sync.seeds} seed(s))")
-        await audit.finish("success", {"orphaned": orphan_names})
+        async with audited(conn, settings, "seed-clean") as audit:
+            items, problems = await _orphans(conn, settings)
+            orphan_names = sorted({i.name for i in items})
+            if orphan_names:
+                await conn.execute(
+                    f"UPDATE {s}.seed_history SET status = 'Orphaned', notes = "
+                    "'seed file removed; marked orphaned by ' || $2 || ' at ' || clock_timestamp() "
+                    "WHERE name = ANY($1::text[]) AND status <> 'Orphaned'",
+                    orphan_names,
+                    actor(),
+                )
+            sync = sync_registry(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
+            for item in items:
+                item.note = "marked Orphaned"
+            notes = []
+            if sync is not None and sync.changed:
+                notes.append(f"registry regenerated: {sync.path} ({sync.seeds} seed(s))")
+            audit.details["orphaned"] = orphan_names
     return SeedReport(
         operation="seed-clean",
         database=settings.masked_url,

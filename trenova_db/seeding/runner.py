@@ -12,6 +12,7 @@ connection; a seed starts when all its dependencies have committed.
 from __future__ import annotations
 
 import importlib.util
+import secrets
 import sys
 import time
 import traceback
@@ -21,20 +22,24 @@ from typing import Any
 import anyio
 import msgspec
 
-from ..audit import Audit, actor, host
+from ..audit import actor, host
 from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
 from ..config import Settings, dsn_password, mask_secrets
+from ..connection import is_connection_loss
 from ..errors import (
     ConfigurationError,
     HistoryMismatch,
+    LostLock,
     Refused,
     SeedFailed,
     SeedGraphError,
     TrenovaDBError,
     ValidationError,
 )
-from ..migrator import audit_refused, locked, session
+from ..lock import RunLock, lost_lock
+from ..migrator import audit_refused
 from ..reports import SeedItem, SeedReport
+from ..session import after_loss, audited, backend_pid, locked, session
 from .base import BaseSeed
 from .context import SeedContext
 from .graph import order_seeds, select_seeds
@@ -87,14 +92,28 @@ ON CONFLICT (name, version, environment) DO UPDATE SET
 class _Run:
     """One ``seed`` command: shared state of its workers."""
 
-    def __init__(self, settings: Settings, *, force: bool, verbose: bool) -> None:
+    def __init__(
+        self, settings: Settings, *, force: bool, verbose: bool, lock: RunLock | None = None
+    ) -> None:
         self.settings = settings
         self.force = force
         self.verbose = verbose
+        self.lock = lock
         self.upsert = _UPSERT.format(s=quote_ident(settings.schema))
         self.items: dict[str, SeedItem] = {}
         self.failed: list[SeedFailed] = []
         self.secret = dsn_password(settings.database_url)
+        # Written into every history row of this run: what a lost connection
+        # committed is found by it afterwards.
+        self.token = secrets.token_hex(8)
+        self.lost: LostLock | None = None
+        self.in_flight: set[str] = set()
+        # Server pids of every connection that worked for this run.
+        self.pids: list[int] = []
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.failed) or self.lost is not None
 
     def mask(self, text: str) -> str:
         """No password in seed_history: errors often quote a connection string."""
@@ -123,9 +142,26 @@ class _Run:
         )
 
     async def execute(self, conn: Any, entry: RegistryEntry, seed: BaseSeed) -> None:
+        if self.lock is not None:
+            await self.lock.ensure_held()  # nothing starts once a piece of the lock is gone
         started = time.perf_counter()
         ctx = SeedContext(conn, self.settings.environment, seed_name=entry.name)
-        details: dict[str, Any] = {"host": host(), "path": entry.path}
+        details: dict[str, Any] = {"host": host(), "path": entry.path, "run": self.token}
+        self.in_flight.add(entry.name)
+        try:
+            await self._execute(conn, entry, seed, ctx, started, details)
+        finally:
+            self.in_flight.discard(entry.name)
+
+    async def _execute(
+        self,
+        conn: Any,
+        entry: RegistryEntry,
+        seed: BaseSeed,
+        ctx: SeedContext,
+        started: float,
+        details: dict[str, Any],
+    ) -> None:
         try:
             async with conn.transaction():
                 before = await _written(conn)
@@ -142,13 +178,22 @@ class _Run:
         # our exit code): record it, never lose it. Ctrl-C still interrupts.
         except (Exception, SystemExit) as exc:
             error = self.mask(f"{type(exc).__name__}: {exc}")
+            lost = conn.is_closed() or (not isinstance(exc, OSError) and is_connection_loss(exc))
+            if isinstance(exc, LostLock) or lost:
+                # The session (and its piece of the lock) is gone: whether the
+                # seed committed is known only once that backend has ended.
+                raise lost_lock(
+                    f"the connection broke while running seed {entry.name}: {error}"
+                ) from exc
             where = _where(exc, entry)
             details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             details["traceback"] = self.mask(traceback.format_exc(limit=8))
+            recorded, why = True, ""
             try:  # in its own transaction: the seed's was rolled back
                 await self._record(conn, entry, "Inactive", "failed; rolled back", error, details)
-            except Exception:  # the connection itself may be gone
-                pass
+            except Exception as record_error:
+                recorded = False
+                why = self.mask(f"{type(record_error).__name__}: {record_error}")
             self.items[entry.name] = SeedItem(
                 name=entry.name,
                 version=entry.version,
@@ -158,13 +203,17 @@ class _Run:
                 error=error,
                 duration_ms=details["duration_ms"],
             )
+            hint = (
+                "its transaction was rolled back (no data kept) and the failure, with "
+                "its traceback in details, recorded in seed_history; fix the seed and run "
+                "`trenova-db seed` again"
+                if recorded
+                else "its transaction was rolled back (no data kept); the failure could NOT be "
+                f"recorded in seed_history ({why}); fix the seed and run `trenova-db seed` again"
+            )
             self.failed.append(
                 SeedFailed(
-                    f"seed {entry.name} ({where}) failed: {error}",
-                    seed=entry.name,
-                    hint="its transaction was rolled back (no data kept) and the failure, with "
-                    "its traceback in details, recorded in seed_history; fix the seed and run "
-                    "`trenova-db seed` again",
+                    f"seed {entry.name} ({where}) failed: {error}", seed=entry.name, hint=hint
                 )
             )
             return
@@ -282,12 +331,12 @@ async def run_seeds(
             report.seeds = [items[e.name] for e in selected]
             report.duration_ms = (time.perf_counter() - started) * 1000
             if not dry_run and history:
-                audit = Audit(conn, settings.schema, "seed", env.value)
-                await audit.start()
-                await audit.finish("noop", {"skipped": [e.name for e in selected]})
+                async with audited(conn, settings, "seed") as audit:
+                    audit.outcome = "noop"
+                    audit.details["skipped"] = [e.name for e in selected]
             return report
         seeds = {e.name: load_seed(settings.seeds_dir, e) for e in todo}
-        async with locked(settings, "seed"):
+        async with locked(settings, conn) as lock:
             # Another run may have applied some while we waited for the lock.
             history = await read_seed_history(conn, settings.schema, env.value)
             items, todo = _plan(selected, history, force=force)
@@ -297,45 +346,96 @@ async def run_seeds(
             if not todo:
                 report.seeds = [items[e.name] for e in selected]
                 report.duration_ms = (time.perf_counter() - started) * 1000
-                audit = Audit(conn, settings.schema, "seed", env.value)
-                await audit.start()
-                await audit.finish("noop", {"applied_by_another_run": [e.name for e in selected]})
+                async with audited(conn, settings, "seed") as audit:
+                    audit.outcome = "noop"
+                    audit.details["applied_by_another_run"] = [e.name for e in selected]
                 return report
             await ensure_bookkeeping(conn, settings.schema)
-            audit = Audit(conn, settings.schema, "seed", env.value)
-            await audit.start({"seeds": [e.name for e in todo], "force": force})
-            run = _Run(settings, force=force, verbose=verbose)
-            try:
-                await _schedule(run, conn, todo, seeds, parallel, progress)
-            except BaseException as exc:
-                await audit.fail(exc, {"applied": sorted(run.items)}, mask=run.mask)
-                raise
-            items.update(run.items)
-            for e in todo:
-                if e.name not in run.items:
-                    items[e.name] = SeedItem(
-                        name=e.name,
-                        version=e.version,
-                        folder=e.folder,
-                        path=e.path,
-                        state="pending",
-                        note="not run: an earlier seed failed",
-                    )
-            report.seeds = [items[e.name] for e in selected]
-            report.duration_ms = (time.perf_counter() - started) * 1000
-            outcome = "failed" if run.failed else "success"
-            await audit.finish(
-                outcome,
-                {
-                    "applied": [s.name for s in report.seeds if s.state == "applied"],
-                    "failed": [f.seed for f in run.failed],
-                },
-            )
+            run = _Run(settings, force=force, verbose=verbose, lock=lock)
+            run.pids.append(backend_pid(conn))
+            async with audited(
+                conn,
+                settings,
+                "seed",
+                details={"seeds": [e.name for e in todo], "force": force, "run": run.token},
+                mask=run.mask,
+            ) as audit:
+                try:
+                    await _schedule(run, conn, todo, seeds, parallel, progress)
+                    if run.lost is not None:
+                        raise run.lost
+                except BaseException as exc:
+                    lost = exc if isinstance(exc, LostLock) else None
+                    if lost is None and isinstance(exc, Exception) and is_connection_loss(exc):
+                        lost = lost_lock(f"the connection broke: {exc}")
+                    if lost is not None:
+                        await _verify_lost(run, lost)
+                        audit.details["applied"] = [d.split(" ", 1)[1] for d in lost.done]
+                        if lost is not exc:
+                            raise lost from exc
+                    else:
+                        audit.details["applied"] = sorted(run.items)
+                    raise
+                items.update(run.items)
+                for e in todo:
+                    if e.name not in run.items:
+                        items[e.name] = SeedItem(
+                            name=e.name,
+                            version=e.version,
+                            folder=e.folder,
+                            path=e.path,
+                            state="pending",
+                            note="not run: an earlier seed failed",
+                        )
+                report.seeds = [items[e.name] for e in selected]
+                report.duration_ms = (time.perf_counter() - started) * 1000
+                audit.outcome = "failed" if run.failed else "success"
+                audit.details.update(
+                    applied=[s.name for s in report.seeds if s.state == "applied"],
+                    failed=[f.seed for f in run.failed],
+                )
             if run.failed:
                 first = run.failed[0]
                 first.done = [f"applied {i.name}" for i in report.seeds if i.state == "applied"]
                 raise first
     return report
+
+
+async def _verify_lost(run: _Run, lost: LostLock) -> None:
+    """Report what the run committed, read once every session of it has ended."""
+    settings = run.settings
+    s = quote_ident(settings.schema)
+    in_flight = sorted(run.in_flight)
+
+    async def read(conn: Any) -> list[tuple[str, str]]:
+        rows = await conn.fetch(
+            f"SELECT name, status::text FROM {s}.seed_history WHERE details->>'run' = $1 "
+            "ORDER BY applied_at",
+            run.token,
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    with anyio.move_on_after(settings.lock_timeout + 5, shield=True):
+        # Every session of the run: a worker may still be committing its seed.
+        found, note = await after_loss(settings, run.pids, read)
+        if found is None:
+            lost.done = [
+                f"applied {name}" for name, i in sorted(run.items.items()) if i.state == "applied"
+            ]
+            lost.unknown = [f"whether seed {name} committed" for name in in_flight]
+            lost.hint = (
+                f"{note}; the seeds listed as done were confirmed before the connection broke"
+            )
+            return
+        lost.done = [f"applied {name}" for name, status in found if status == "Active"]
+        failed = [name for name, status in found if status != "Active"]
+        lost.unknown = []
+        lost.hint = (
+            f"{note}: {len(lost.done)} seed(s) of this run are recorded as applied"
+            + (f", {len(failed)} as failed ({', '.join(failed)})" if failed else "")
+            + "; every other seed of this run left no data (each commits with its history "
+            "row); run `trenova-db seed` again for the rest"
+        )
 
 
 async def _schedule(
@@ -362,7 +462,7 @@ async def _schedule(
         for e in todo:
             tick(e.name)
             await run.execute(conn, e, seeds[e.name])
-            if run.failed:
+            if run.stopped:
                 return
         tick("")
         return
@@ -377,10 +477,10 @@ async def _schedule(
             if dep in done:
                 await done[dep].wait()
         try:
-            if run.failed:
+            if run.stopped:
                 return
             async with limiter:
-                if run.failed:
+                if run.stopped:
                     return
                 own = connections.pop() if connections else None
                 if own is None:
@@ -396,9 +496,18 @@ async def _schedule(
                         debug=s.debug,
                     )
                     opened.append(own)
+                    run.pids.append(backend_pid(own))
+                    # Part of the run's lock until it closes: a second runner
+                    # stays out while this connection may still be working.
+                    assert run.lock is not None
+                    await run.lock.enlist(own)
                 try:
                     tick(e.name)
                     await run.execute(own, e, seeds[e.name])
+                except LostLock as exc:
+                    # The others finish their seed; none starts another.
+                    if run.lost is None:
+                        run.lost = exc
                 finally:
                     connections.append(own)
         finally:
@@ -411,7 +520,10 @@ async def _schedule(
                 tg.start_soon(worker, e)
     finally:
         for c in opened:
-            await c.close(timeout=5)
+            try:
+                await c.close(timeout=5)
+            except Exception:
+                c.terminate()
     tick("")
 
 
@@ -450,34 +562,38 @@ async def run_seed_rollback(
     )
     started = time.perf_counter()
     s = quote_ident(settings.schema)
-    async with session(settings, "seed-rollback") as conn, locked(settings, "seed-rollback"):
+    async with session(settings, "seed-rollback") as conn, locked(settings, conn):
         await ensure_bookkeeping(conn, settings.schema)
-        audit = Audit(conn, settings.schema, "seed-rollback", env.value)
-        await audit.start({"seed": name})
         ctx = SeedContext(conn, env, seed_name=name)
-        try:
-            async with conn.transaction():
-                await seed.rollback(ctx)
-                await conn.execute(
-                    f"UPDATE {s}.seed_history SET status = 'Inactive', "
-                    "notes = 'rolled back by ' || $3, applied_at = clock_timestamp() "
-                    "WHERE name = $1 AND environment = $2",
-                    name,
-                    env.value,
-                    actor(),
-                )
-        except (Exception, SystemExit) as exc:
-            secret = dsn_password(settings.database_url)
-            error = mask_secrets(f"{type(exc).__name__}: {exc}", secret)
-            await audit.finish("failed", {"error": error})
-            if isinstance(exc, TrenovaDBError):
-                raise
-            raise SeedFailed(
-                f"rollback of seed {name} failed: {error}",
-                seed=name,
-                hint="its transaction was rolled back; nothing changed",
-            ) from exc
-        await audit.finish("success", {"rows": dict(ctx.rows)})
+        async with audited(conn, settings, "seed-rollback", details={"seed": name}) as audit:
+            try:
+                async with conn.transaction():
+                    await seed.rollback(ctx)
+                    await conn.execute(
+                        f"UPDATE {s}.seed_history SET status = 'Inactive', "
+                        "notes = 'rolled back by ' || $3, applied_at = clock_timestamp() "
+                        "WHERE name = $1 AND environment = $2",
+                        name,
+                        env.value,
+                        actor(),
+                    )
+            except (Exception, SystemExit) as exc:
+                if isinstance(exc, TrenovaDBError):
+                    raise
+                secret = dsn_password(settings.database_url)
+                error = mask_secrets(f"{type(exc).__name__}: {exc}", secret)
+                if conn.is_closed() or is_connection_loss(exc):
+                    raise lost_lock(
+                        f"the connection broke while rolling back seed {name}: {error}",
+                        hint="whether the rollback committed is unknown until that session "
+                        "has ended: check `trenova-db status`",
+                    ) from exc
+                raise SeedFailed(
+                    f"rollback of seed {name} failed: {error}",
+                    seed=name,
+                    hint="its transaction was rolled back; nothing changed",
+                ) from exc
+            audit.details["rows"] = dict(ctx.rows)
     report.seeds.append(
         SeedItem(
             name=name,

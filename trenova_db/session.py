@@ -1,0 +1,190 @@
+"""A run's session: its connection, its lock, its audit row.
+
+Migrations and seeds both go through here:
+
+- ``session(settings, purpose)``: one connection, foreign errors translated;
+- ``locked(settings, conn)``: the run lock ON THAT CONNECTION (the one doing
+  the work), chosen by ``run_lock`` -- the single place that picks a lock
+  implementation (see ``trenova_db.lock.RunLock``);
+- ``audited(...)``: the audit row of a run: `running` while it works, then its
+  outcome, written even when the run is cancelled or its connection is gone;
+- ``after_loss(...)``: after a lost connection, wait (bounded) on a new
+  connection until the lost backend has ended, then read what it committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import asyncpg
+
+from .audit import Audit
+from .config import Settings
+from .connection import connect, is_connection_loss, translate_query_error
+from .errors import ConfigurationError, TrenovaDBError
+from .lock import RunLock, SessionLock
+
+__all__ = [
+    "after_loss",
+    "audited",
+    "backend_pid",
+    "dsn",
+    "is_connection_loss",
+    "locked",
+    "run_lock",
+    "session",
+]
+
+T = TypeVar("T")
+
+
+def dsn(settings: Settings) -> str:
+    if not settings.database_url:
+        raise ConfigurationError(
+            "no database URL given",
+            hint="pass database_url / --database-url or set DATABASE_URL",
+        )
+    return settings.database_url
+
+
+def backend_pid(conn: Any) -> int:
+    """The server process of ``conn``, known since connect (no round trip)."""
+    return int(conn.get_server_pid())
+
+
+@asynccontextmanager
+async def session(
+    settings: Settings, purpose: str, *, connect_timeout: float | None = None
+) -> AsyncIterator[Any]:
+    conn = await connect(
+        dsn(settings),
+        purpose=purpose,
+        connect_timeout=settings.connect_timeout if connect_timeout is None else connect_timeout,
+        statement_timeout=settings.statement_timeout,
+        lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
+        debug=settings.debug,
+    )
+    try:
+        yield conn
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise translate_query_error(exc) from exc
+    finally:
+        try:
+            await conn.close(timeout=5)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+            conn.terminate()
+
+
+def run_lock(
+    settings: Settings,
+    conn: Any,
+    *,
+    still_needed: Callable[[], Awaitable[bool]] | None = None,
+) -> RunLock:
+    """The lock for a run working on ``conn``: the one place that chooses.
+
+    A direct connection gets the session advisory lock on ``conn`` itself,
+    released by closing the session (every caller closes it right after).
+    """
+    return SessionLock(
+        conn,
+        settings.schema,
+        settings.lock_timeout,
+        still_needed=still_needed,
+        release_on_close=True,
+    )
+
+
+@asynccontextmanager
+async def locked(
+    settings: Settings,
+    conn: Any,
+    *,
+    still_needed: Callable[[], Awaitable[bool]] | None = None,
+) -> AsyncIterator[RunLock]:
+    """Hold the run lock on ``conn`` (the work connection) inside the block."""
+    async with run_lock(settings, conn, still_needed=still_needed) as lock:
+        yield lock
+
+
+def _quick(settings: Settings) -> Any:
+    """A short-lived extra session (verification, a last audit write)."""
+    return session(settings, "verify", connect_timeout=min(settings.connect_timeout, 5.0))
+
+
+@asynccontextmanager
+async def audited(
+    conn: Any,
+    settings: Settings,
+    operation: str,
+    *,
+    details: dict[str, Any] | None = None,
+    row_id: int | None = None,
+    start: bool = True,
+    mask: Callable[[str], str] | None = None,
+) -> AsyncIterator[Audit]:
+    """The audit row of one run: `running` from the start, then the outcome.
+
+    ``row_id``: the fast path's provisional row, turned into `running`.
+    ``start=False``: the table may not exist yet; the body calls
+    ``audit.start()`` once it does (a run that fails before has no row).
+    The body sets ``audit.outcome`` (default success) and ``audit.details``.
+    A failure is recorded shielded from cancellation, on a new connection if
+    the run's own is gone.
+    """
+    audit = Audit(conn, settings.schema, operation, settings.environment.value)
+    if row_id is not None:
+        await audit.resume(row_id, details)
+    elif start:
+        await audit.start(details)
+    try:
+        yield audit
+    except BaseException as exc:
+        await audit.fail(exc, audit.details, mask=mask, fallback=lambda: _quick(settings))
+        raise
+    await audit.finish(audit.outcome or "success", audit.details)
+
+
+async def after_loss(
+    settings: Settings,
+    pids: list[int],
+    read: Callable[[Any], Awaitable[T]],
+    *,
+    wait_limit: float | None = None,
+) -> tuple[T | None, str]:
+    """Wait until the lost sessions' backends ``pids`` have ended, then ``read``.
+
+    A killed or cut-off client's backend goes on running the message it was
+    given (a .tx group: many commits) until it next talks to the client, so
+    its effects are known only once it has ended. Returns (what ``read``
+    returned, a note saying what was verified) or (None, why not).
+    """
+    import time
+
+    import anyio
+
+    bound = settings.lock_timeout if wait_limit is None else wait_limit
+    shown = ", ".join(map(str, pids))
+    try:
+        async with _quick(settings) as conn:
+            deadline = time.monotonic() + bound
+            delay = 0.02
+            while await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::integer[]))",
+                pids,
+            ):
+                if time.monotonic() >= deadline:
+                    return None, (
+                        f"the lost session (server pid {shown}) was still running after "
+                        f"{bound:g}s; end it with SELECT pg_terminate_backend(pid) or wait, "
+                        "then check `trenova-db status`"
+                    )
+                await anyio.sleep(delay)
+                delay = min(delay * 1.5, 0.25)
+            return await read(conn), f"verified after the lost session (server pid {shown}) ended"
+    except TrenovaDBError as exc:
+        return None, f"could not reconnect to verify: {exc.message}"
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        return None, f"could not verify: {exc}"
