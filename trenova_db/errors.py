@@ -19,7 +19,12 @@ One tree, so callers can catch as broadly or as narrowly as they need::
 
 Foreign exceptions (asyncpg, OSError) are translated at the connection boundary
 (`trenova_db.connection`) with ``raise ... from exc``; nothing above it sees them.
-Every message says what happened *and* what to run next.
+
+``str(exc)`` is one line saying what happened, fit for a service's log; what to
+do next is ``exc.hint``, what the run completed first is ``exc.done``, every
+finding of a validation is in ``exc.problems``, and the objects concerned are
+attributes (``exc.version``, ``exc.path``, ``exc.seed``). ``exc.render()`` is
+the multi-line text the CLI prints: message, details, problems, done, hint.
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ class TrenovaDBError(Exception):
         self.done: list[str] = []
 
     def __str__(self) -> str:
+        return one_line(self.message)
+
+    def render(self) -> str:
+        """Everything a person at a terminal needs, on several lines."""
         text = self.message
         if self.done:
             shown = self.done
@@ -65,6 +74,12 @@ class TrenovaDBError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+def one_line(text: str) -> str:
+    """Lines joined with "; ": a log record or a one-line error display stays one line."""
+    parts = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(parts)
 
 
 class ConfigurationError(TrenovaDBError):
@@ -124,6 +139,11 @@ class ValidationError(TrenovaDBError):
         if self.problems:
             full = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(full, hint=hint)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return one_line(self.summary)
+        return f"{one_line(self.summary)}: " + "; ".join(one_line(p) for p in self.problems)
 
 
 class DiscoveryError(ValidationError):

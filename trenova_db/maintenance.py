@@ -9,6 +9,7 @@ from .bookkeeping import quote_ident
 from .config import Settings
 from .errors import Refused, TrenovaDBError
 from .migrator import audit_refused, run_migrate, run_status
+from .plan import summarise_status
 from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
 from .session import audited, locked, session
 
@@ -22,15 +23,16 @@ async def run_full_status(settings: Settings, *, include_seeds: bool = True) -> 
         from .seeding.registry import require_seeds_dir
 
         require_seeds_dir(settings.seeds_dir)
+    seed_problems: list[str] = []
     async with session(settings, "status") as conn:
         report = await run_status(settings, conn=conn)
         report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
         if include_seeds and settings.seeds_dir.is_dir():
             from .seeding.inventory import seed_status
 
-            report.seeds, problems = await seed_status(conn, settings)
-            report.problems.extend(problems)
-    return report
+            report.seeds, seed_problems = await seed_status(conn, settings)
+            report.problems.extend(seed_problems)
+    return summarise_status(report, seed_problems=seed_problems)
 
 
 async def run_setup(

@@ -6,14 +6,16 @@ The history is read once and compared in one pass over two sorted lists
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
 from .bookkeeping import AppliedMigration, History
 from .discovery import MigrationFile, MigrationSet
 from .errors import HistoryMismatch
-from .reports import MigrationItem
+from .reports import MigrationItem, StatusFinding, StatusReport
 
-__all__ = ["Plan", "make_plan", "status_items"]
+__all__ = ["Plan", "make_plan", "status_items", "summarise_status"]
 
 
 class Plan(msgspec.Struct, frozen=True, kw_only=True):
@@ -165,3 +167,93 @@ def status_items(files: MigrationSet, history: History) -> list[MigrationItem]:
             )
         )
     return items
+
+
+def _migration_finding(m: MigrationItem) -> StatusFinding | None:
+    label = f"version {m.version} ({m.name})"
+    if m.state == "dirty":
+        stopped = m.error or f"it stopped after {m.statements_done or 0} statement(s)"
+        return StatusFinding(
+            kind="dirty",
+            subject=str(m.version),
+            message=f"{label} is dirty: {stopped}",
+            fix=f"finish or undo it by hand, then `trenova-db repair --version {m.version} "
+            "--applied` (or `--rolled-back`)",
+        )
+    if m.state == "drift":
+        return StatusFinding(
+            kind="drift",
+            subject=str(m.version),
+            message=f"{m.file or label} changed since it was applied",
+            fix="restore the applied file (git checkout), or `trenova-db repair` to record "
+            "its new checksum",
+        )
+    if m.state == "missing":
+        return StatusFinding(
+            kind="missing",
+            subject=str(m.version),
+            message=f"{label} was applied but its file is gone",
+            fix="restore the file, or `trenova-db repair --forget-missing`",
+        )
+    if m.state == "out-of-order":
+        return StatusFinding(
+            kind="out-of-order",
+            subject=str(m.version),
+            message=f"{m.file or label} is pending below the newest applied version",
+            fix="renumber it above the newest applied version, or "
+            "`trenova-db migrate --allow-out-of-order`",
+        )
+    return None
+
+
+def summarise_status(report: StatusReport, *, seed_problems: Sequence[str] = ()) -> StatusReport:
+    """Fill the counts, the pending lists and one finding (with its fix) per problem.
+
+    ``seed_problems``: the seed folder's own problems (a stale registry, a
+    dependency cycle or unknown name), which belong to no single seed row.
+    """
+    applied = [m for m in report.migrations if m.state in ("applied", "drift", "dirty", "missing")]
+    pending = [m for m in report.migrations if m.state in ("pending", "out-of-order")]
+    report.current_version = max((m.version for m in applied), default=None)
+    report.applied_count = len(applied)
+    report.pending_count = len(pending)
+    report.pending = [m.version for m in pending]
+    report.pending_seeds = [s.name for s in report.seeds if s.state == "pending"]
+    findings = [f for f in map(_migration_finding, report.migrations) if f is not None]
+    for s in report.seeds:
+        if s.state == "modified":
+            findings.append(
+                StatusFinding(
+                    kind="seed-modified",
+                    subject=s.name,
+                    message=f"seed {s.name} {s.version} changed since it was applied",
+                    fix=f"raise {s.name}'s version to run it again, or `trenova-db seed --force`",
+                )
+            )
+        elif s.state == "failed":
+            findings.append(
+                StatusFinding(
+                    kind="seed-failed",
+                    subject=s.name,
+                    message=f"seed {s.name} {s.version} failed: {s.error or 'no error recorded'}",
+                    fix="fix the seed, then `trenova-db seed`",
+                )
+            )
+        elif s.state == "orphaned" and s.note != "marked Orphaned":
+            findings.append(
+                StatusFinding(
+                    kind="seed-orphaned",
+                    subject=s.name,
+                    message=f"seed {s.name} {s.version} is in seed_history but its file is gone",
+                    fix="restore the file, or `trenova-db seed-clean` to mark it Orphaned",
+                )
+            )
+    for problem in seed_problems:
+        fix = (
+            "`trenova-db seed-sync`, then commit seeds/registry.json"
+            if "registry" in problem
+            else "correct depends_on in the seed files, then `trenova-db seed-sync`"
+        )
+        findings.append(StatusFinding(kind="seeds", subject="seeds", message=problem, fix=fix))
+    report.findings = findings
+    return report

@@ -26,6 +26,7 @@ __all__ = [
     "SeedItem",
     "SeedReport",
     "SetupReport",
+    "StatusFinding",
     "StatusReport",
     "WaitReport",
 ]
@@ -134,17 +135,46 @@ class SeedReport(Report, kw_only=True):
         return sum(1 for s in self.seeds if s.state == state)
 
 
+class StatusFinding(msgspec.Struct, kw_only=True, frozen=True):
+    """Something in the status an operator must act on, and the command that fixes it."""
+
+    kind: Literal[
+        "dirty",
+        "drift",
+        "missing",
+        "out-of-order",
+        "seed-modified",
+        "seed-failed",
+        "seed-orphaned",
+        "seeds",
+    ]
+    subject: str  # the version or the seed name
+    message: str
+    fix: str
+
+
 class StatusReport(Report, kw_only=True):
     operation: Literal["status"] = "status"
     database: str
     schema: str
     environment: str
+    current_version: int | None = None  # the newest applied migration
+    applied_count: int = 0
+    pending_count: int = 0
+    pending: list[int] = msgspec.field(default_factory=list)  # pending migration versions
+    pending_seeds: list[str] = msgspec.field(default_factory=list)
+    findings: list[StatusFinding] = msgspec.field(default_factory=list)
     migrations: list[MigrationItem] = msgspec.field(default_factory=list)
     seeds: list[SeedItem] = msgspec.field(default_factory=list)
     problems: list[str] = msgspec.field(default_factory=list)
     ignored_files: list[str] = msgspec.field(default_factory=list)
     # Runs whose audit row says `running` while their session is gone.
     abandoned: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        """``status --exit-code``: anything pending, dirty, drifted or missing."""
+        return bool(self.pending_count or self.pending_seeds or self.findings)
 
     def count(self, state: str) -> int:
         return sum(1 for m in self.migrations if m.state == state)

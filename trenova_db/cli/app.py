@@ -122,9 +122,16 @@ def rollback(
 
 
 @app.command
-def status(*, common: Common | None = None) -> int:
-    """Show migrations and seeds with their state."""
-    return status_command(common)
+def status(
+    *,
+    exit_code: Annotated[
+        bool,
+        Parameter(help="exit 1 when a migration or seed is pending, dirty, drifted or missing"),
+    ] = False,
+    common: Common | None = None,
+) -> int:
+    """Show migrations and seeds with their state, and the command that fixes each problem."""
+    return status_command(common, exit_code=exit_code)
 
 
 @app.command

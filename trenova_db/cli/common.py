@@ -99,6 +99,18 @@ def with_database(settings: Settings, out: Output) -> Settings:
     if settings.database_url:
         out.secret = out.secret or dsn_password(settings.database_url)
         return settings
+    from ..config import is_project
+
+    if not is_project(settings):
+        from ..errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"no database URL given, and {Path.cwd()} is not a trenova-db project (no "
+            f"[tool.trenova-db] in a pyproject.toml, no {settings.migrations_dir.name}/ folder), "
+            "so the embedded server is not started here",
+            hint="set DATABASE_URL (or pass --database-url), or run the command in your "
+            "project's directory to use its embedded server",
+        )
     from .. import embedded
 
     status = embedded.ensure_running(settings.project_root)
@@ -218,13 +230,19 @@ def migrate_command(
     return call(common, work, verbose=verbose)
 
 
-def status_command(common: CommonOptions | None) -> int:
+def status_command(common: CommonOptions | None, *, exit_code: bool = False) -> int:
     from ..maintenance import run_full_status
 
-    async def work(s: Settings, out: Output) -> Any:
-        return await run_full_status(s)
+    attention: list[bool] = []
 
-    return call(common, work)
+    async def work(s: Settings, out: Output) -> Any:
+        report = await run_full_status(s)
+        attention.append(report.needs_attention)
+        return report
+
+    call(common, work)
+    # dbmate's convention: 1 when anything is pending, dirty, drifted or missing.
+    return 1 if exit_code and attention and attention[0] else 0
 
 
 FAST_COMMANDS: dict[str, Callable[[CommonOptions | None], int]] = {

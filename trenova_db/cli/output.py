@@ -71,7 +71,7 @@ class Output:
         print(mask_secrets(text, self.secret), file=sys.stderr, flush=True)
 
     def error(self, exc: TrenovaDBError) -> int:
-        text = mask_secrets(str(exc), self.secret)
+        text = mask_secrets(exc.render(), self.secret)
         if self.json:
             doc: dict[str, object] = {
                 "error": type(exc).__name__,
@@ -304,8 +304,9 @@ def _status(out: Output, r: StatusReport) -> None:
         out.line("seeds: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     if r.ignored_files:
         out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
-    for p in r.problems:
-        out.line(f"  ! {p}")
+    for f in r.findings:
+        out.line(f"  ! {f.message}")
+        out.line(f"    fix: {f.fix}")
     for a in r.abandoned:
         out.line(f"  ! {a}")
 
