@@ -225,6 +225,8 @@ async def _migrate_locked(
             # bookkeeping tables, if this database had none: audit there).
             if audit.id is None:
                 await audit.start()
+            # A row's backend being gone is a fact without the lock.
+            report.abandoned = [a.describe() for a in await mark_abandoned(conn, schema)]
             audit.outcome = "noop"
             return
         except BaseException as exc:

@@ -48,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = TrenovaDBError(
             "interrupted",
-            hint="a .tx migration in flight was rolled back by the server; "
-            "check `trenova-db status` for a dirty non-transactional one",
+            hint="whether the work in flight committed was not verified: "
+            "`trenova-db status` shows what is applied (and any dirty non-.tx migration)",
         )
         interrupted.exit_code = 130
         return Output(json="--json" in args, secret=_secret(args)).error(interrupted)

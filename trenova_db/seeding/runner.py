@@ -108,8 +108,10 @@ class _Run:
         self.token = secrets.token_hex(8)
         self.lost: LostLock | None = None
         self.in_flight: set[str] = set()
-        # Server pids of every connection that worked for this run.
+        # Server pids of every connection that worked for this run, and the
+        # coordinator's connection (the first).
         self.pids: list[int] = []
+        self.coordinator: Any = None
 
     @property
     def stopped(self) -> bool:
@@ -353,6 +355,7 @@ async def run_seeds(
             await ensure_bookkeeping(conn, settings.schema)
             run = _Run(settings, force=force, verbose=verbose, lock=lock)
             run.pids.append(backend_pid(conn))
+            run.coordinator = conn
             async with audited(
                 conn,
                 settings,
@@ -416,8 +419,10 @@ async def _verify_lost(run: _Run, lost: LostLock) -> None:
         return [(r[0], r[1]) for r in rows]
 
     with anyio.move_on_after(settings.lock_timeout + 5, shield=True):
-        # Every session of the run: a worker may still be committing its seed.
-        found, note = await after_loss(settings, run.pids, read)
+        # Every lost session of the run: a worker may still be committing its
+        # seed (the others were closed, or are the live coordinator).
+        pids = run.pids if run.coordinator.is_closed() else run.pids[1:]
+        found, note = await after_loss(settings, pids, read)
         if found is None:
             lost.done = [
                 f"applied {name}" for name, i in sorted(run.items.items()) if i.state == "applied"
