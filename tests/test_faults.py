@@ -119,7 +119,7 @@ def test_status_shows_a_killed_runs_row_as_abandoned(trenova_database: str, tmp_
     status = start(
         "status", "--json", "--migrations-dir", str(sql), url=trenova_database, cwd=tmp_path
     )
-    out, err = status.communicate(timeout=60)
+    out, _ = status.communicate(timeout=60)
     [abandoned] = msgspec.json.decode(out)["abandoned"]
     assert abandoned.startswith("migrate run 1 by ")
     assert abandoned.endswith(
