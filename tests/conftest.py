@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -125,3 +125,88 @@ def wait_until(url: str, sql: str, expected: list[Any], what: str, timeout: floa
             return
         time.sleep(0.02)
     pytest.fail(f"gave up after {timeout:g}s waiting until {what}")
+
+
+# --- Trenova's real schema (the reference dump), for schema and seed tests ---
+
+REFERENCE_DUMP = Path("/work/shared/reference/trenova-schema-eac5707.sql")
+REFERENCE_SERVER_ENV = "TRENOVA_REFERENCE_DATABASE_URL"
+REFERENCE_SERVER_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+REFERENCE_EXTENSIONS = ("pg_trgm", "postgis", "unaccent")
+
+
+def reference_server_url() -> str:
+    """The server the reference schema is loaded on: it needs PostGIS.
+
+    ``TRENOVA_REFERENCE_DATABASE_URL``, else ``TRENOVA_TEST_DATABASE_URL``, else
+    the system PostgreSQL at 127.0.0.1:5432; always its ``postgres`` database.
+    """
+    from trenova_db.testing import TEST_DATABASE_ENV, database_url
+
+    configured = os.environ.get(REFERENCE_SERVER_ENV) or os.environ.get(TEST_DATABASE_ENV)
+    return database_url(configured or REFERENCE_SERVER_DEFAULT, "postgres")
+
+
+async def _reference_server_problem(server_url: str) -> str | None:
+    """Why the reference schema cannot be loaded on ``server_url`` (None: it can)."""
+    try:
+        conn = await asyncpg.connect(server_url, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"reference server {server_url} is not reachable: {exc}"
+    try:
+        rows = await conn.fetch(
+            "SELECT name FROM pg_available_extensions WHERE name = ANY($1::text[])",
+            list(REFERENCE_EXTENSIONS),
+        )
+    finally:
+        await conn.close()
+    missing = sorted(set(REFERENCE_EXTENSIONS) - {r["name"] for r in rows})
+    if missing:
+        return f"reference server {server_url} lacks extension(s) {', '.join(missing)}"
+    return None
+
+
+async def _load_reference(url: str, dump: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(dump)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def reference_template() -> Iterator[tuple[str, str]]:
+    """(server URL, template database name) holding Trenova's schema, loaded once."""
+    from trenova_db.testing import create_database, database_url, drop_database
+
+    if not REFERENCE_DUMP.is_file():
+        pytest.skip(f"reference dump {REFERENCE_DUMP} is not present")
+    server = reference_server_url()
+    problem = anyio.run(_reference_server_problem, server)
+    if problem:
+        pytest.skip(problem)
+    name = create_database(server, prefix="trenova_ref_tpl")
+    try:
+        anyio.run(
+            _load_reference, database_url(server, name), REFERENCE_DUMP.read_text(encoding="utf-8")
+        )
+        yield server, name
+    finally:
+        drop_database(server, name)
+
+
+@pytest.fixture
+def reference_db_url(reference_template: tuple[str, str]) -> Iterator[str]:
+    """URL of a fresh database holding Trenova's schema at eac57070 (the reference dump).
+
+    Cloned from a session template; dropped after the test. Skips (with the
+    reason) when the server is unreachable or lacks PostGIS, pg_trgm or unaccent.
+    """
+    from trenova_db.testing import create_database, database_url, drop_database
+
+    server, template = reference_template
+    name = create_database(server, template=template, prefix="trenova_ref")
+    try:
+        yield database_url(server, name)
+    finally:
+        drop_database(server, name)
