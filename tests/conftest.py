@@ -170,6 +170,11 @@ async def _load_reference(url: str, dump: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(dump)
+        # A schema-only dump leaves materialized views unpopulated; Trenova's
+        # migration creates user_effective_policies WITH DATA, and its triggers on
+        # policies/roles/memberships run REFRESH ... CONCURRENTLY, which fails on an
+        # unpopulated view. Populate it, as the migrated database has it.
+        await conn.execute("REFRESH MATERIALIZED VIEW public.user_effective_policies")
     finally:
         await conn.close()
 
