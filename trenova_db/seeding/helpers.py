@@ -1,83 +1,111 @@
-"""Helpers seeds call (the original's pkg/seedhelpers), as plain functions on a connection.
+"""Helpers seeds call (the original's ``pkg/seedhelpers``), as plain functions on a connection.
+
+They write Trenova's own schema the way its Go models do: PULID keys
+(``usr_01J...``, :mod:`trenova_db.seeding.ids`), ``bigint`` epoch-second
+timestamps, bcrypt password hashes (``$2a$10$...``, what ``golang.org/x/crypto/
+bcrypt`` makes and Trenova's ``User.VerifyPassword`` checks), and Trenova's
+permission model (policies with JSON resource rules, roles holding policy ids,
+per-organization memberships holding role ids, ``user_organization_roles``).
 
 :class:`~trenova_db.seeding.context.SeedContext` wraps these, so most seeds never
-call them directly. Every writer is an idempotent upsert that leaves an existing
-identical row untouched, so ``updated_at`` does not move and a re-run changes
-nothing. Writers return ``(row, written)``: the row as it now is, and whether this
-call inserted or changed it (that is what ``ctx.rows`` counts).
+call them directly. Every writer is idempotent: it looks the row up by its
+natural key first and inserts only what is missing, so a re-run (or ``--force``)
+writes nothing and duplicates nothing. Writers return ``(row, written)``: the row
+as it now is, and whether this call inserted or changed it (what ``ctx.rows``
+counts).
 
 Application tables live in the connection's search_path (normally ``public``),
-so no name here is schema-qualified. Column names that come from callers are
-quoted with :func:`quote_ident`; values always travel as parameters.
+so no name here is schema-qualified. Names that come from callers are quoted
+with :func:`quote_ident`; values always travel as parameters.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import bcrypt
+
+from .ids import epoch_now, pulid
 
 if TYPE_CHECKING:
     import asyncpg
 
 __all__ = [
-    "assign_role_to_user",
+    "ADMIN_EMAIL",
+    "BCRYPT_COST",
+    "DEFAULT_BUSINESS_UNIT_CODE",
+    "DEFAULT_ORGANIZATION_SCAC",
+    "DEFAULT_TIMEZONE",
+    "ID_PREFIXES",
+    "add_role_to_membership",
     "copy_rows",
+    "ensure_permission_view",
+    "ensure_row",
     "generate_password",
-    "grant_permissions",
     "hash_password",
     "quote_ident",
+    "table_columns",
     "upsert_row",
-    "upsert_user",
     "verify_password",
 ]
 
-# scrypt parameters: 16 MiB of memory per hash (128 * r * n bytes), the stdlib's KDF.
-_N, _R, _P = 2**14, 8, 1
-_DKLEN = 32
-# scrypt needs 128*r*n bytes plus a margin; OpenSSL's default cap is 32 MiB.
-_MAXMEM = 64 * 1024 * 1024
+# What Trenova's Go seeds and seedhelpers look up as "the default" tenant.
+ADMIN_EMAIL = "admin@trenova.app"
+DEFAULT_BUSINESS_UNIT_CODE = "DEFAULT"
+DEFAULT_ORGANIZATION_SCAC = "DFLT"
+# seedhelpers' defaultTimezone
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+
+# bcrypt.DefaultCost in golang.org/x/crypto/bcrypt, which Trenova's User.GeneratePassword uses.
+BCRYPT_COST = 10
+_BCRYPT_MAX_BYTES = 72
+
+# The PULID prefix (without its underscore) each table's Go model gives new rows
+# in its BeforeAppendModel hook (``pulid.MustNew("usr_")`` and so on).
+ID_PREFIXES: dict[str, str] = {
+    "us_states": "us",
+    "business_units": "bu",
+    "organizations": "org",
+    "users": "usr",
+    "user_organization_memberships": "uom",
+    "policies": "pol",
+    "roles": "rol",
+    "shipment_controls": "sc",
+    "dispatch_controls": "dc",
+    "billing_controls": "bc",
+    "data_retention": "dr",
+    "pattern_configs": "pco",
+    "hazmat_expirations": "he",
+}
 
 
 # -- passwords ------------------------------------------------------------------
 
 
 def hash_password(password: str) -> str:
-    """``scrypt$N$r$p$<salt b64>$<hash b64>``: self-describing, so parameters can change."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN, maxmem=_MAXMEM
-    )
-    b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+    """A bcrypt hash in Go's format (``$2a$10$<salt><hash>``): Trenova can log this user in.
+
+    bcrypt reads at most 72 bytes; a longer password is refused (as Go's bcrypt
+    does) rather than silently truncated.
+    """
+    raw = password.encode()
+    if len(raw) > _BCRYPT_MAX_BYTES:
+        raise ValueError(
+            f"password is {len(raw)} bytes long; bcrypt (Trenova's hash) takes at most "
+            f"{_BCRYPT_MAX_BYTES}: choose a shorter one"
+        )
+    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds=BCRYPT_COST, prefix=b"2a")).decode()
 
 
 def verify_password(password: str, encoded: str) -> bool:
-    """True when ``password`` matches ``encoded`` (from :func:`hash_password`).
-
-    The comparison is constant-time; a malformed or foreign hash is simply False.
-    """
+    """True when ``password`` matches the bcrypt hash ``encoded``; a malformed hash is False."""
     try:
-        scheme, n, r, p, salt, digest = encoded.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest, validate=True)
-        actual = hashlib.scrypt(
-            password.encode(),
-            salt=base64.b64decode(salt, validate=True),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-            maxmem=_MAXMEM,
-        )
-    except (ValueError, TypeError):  # binascii.Error is a ValueError
+        return bcrypt.checkpw(password.encode(), encoded.encode())
+    except ValueError:
         return False
-    return hmac.compare_digest(actual, expected)
 
 
 _PASSWORD_SYMBOLS = "!@#%^*-_=+"
@@ -88,6 +116,8 @@ def generate_password(length: int = 20) -> str:
     """A random password from :mod:`secrets` with lower, upper, digit and symbol."""
     if length < 8:
         raise ValueError("generated passwords are at least 8 characters long")
+    if length > _BCRYPT_MAX_BYTES:
+        raise ValueError(f"bcrypt takes at most {_BCRYPT_MAX_BYTES} characters")
     while True:
         candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if (
@@ -109,10 +139,133 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _rows_affected(status: str) -> int:
-    """The row count from a command tag such as ``INSERT 0 3`` or ``DELETE 2``."""
-    tail = status.rsplit(" ", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+async def table_columns(conn: asyncpg.Connection, table: str) -> frozenset[str]:
+    """The column names of ``table`` (resolved through the search_path).
+
+    Raises :class:`LookupError` when there is no such table.
+    """
+    rows = await conn.fetch(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) "
+        "AND attnum > 0 AND NOT attisdropped",
+        quote_ident(table),
+    )
+    if not rows:
+        raise LookupError(
+            f"table {table} does not exist: run `trenova-db migrate` first (the seeds "
+            "write Trenova's schema)"
+        )
+    return frozenset(r["attname"] for r in rows)
+
+
+def _match(key: Sequence[str], ci: Collection[str], start: int = 1) -> str:
+    """``WHERE`` conditions for the key columns, parameters numbered from ``start``."""
+    parts = []
+    for i, column in enumerate(key, start=start):
+        q = quote_ident(column)
+        if column in ci:
+            parts.append(f"lower({q}::text) = lower(${i}::text)")
+        else:
+            parts.append(f"{q} IS NOT DISTINCT FROM ${i}")
+    return " AND ".join(parts)
+
+
+async def ensure_row(
+    conn: asyncpg.Connection,
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    prefix: str | None = None,
+    ci: Collection[str] = (),
+    update: Collection[str] = (),
+    columns: Collection[str] | None = None,
+) -> tuple[asyncpg.Record, bool]:
+    """The row of ``table`` whose ``key`` columns hold ``values``' key values, inserted if missing.
+
+    - ``key``: the natural key (columns present in ``values``); ``ci`` names the
+      key columns compared case-insensitively (``lower(email_address)``).
+    - A new row gets ``id = pulid(prefix)`` unless ``values`` has an ``id``
+      (``prefix`` defaults to :data:`ID_PREFIXES`), and ``created_at`` /
+      ``updated_at`` = now in epoch seconds where the table has them.
+    - An existing row is left as it is, except the columns named in ``update``,
+      brought in line (and ``updated_at`` moved) only when they differ.
+    - ``columns``: the table's columns when the caller knows them (saves a query).
+
+    The insert runs with ``ON CONFLICT DO NOTHING``: a row that another unique
+    key already holds (a name, a code) raises :class:`ValueError` naming both
+    keys, never a duplicate. Returns ``(row, written)``.
+    """
+    missing = [k for k in key if k not in values]
+    if not key or missing:
+        raise ValueError(f"{table}: key column(s) {missing or list(key)} need values")
+    t = quote_ident(table)
+    where = _match(key, ci)
+    key_values = [values[k] for k in key]
+    row = await conn.fetchrow(f"SELECT * FROM {t} WHERE {where} LIMIT 1", *key_values)
+    if row is not None:
+        return await _bring_in_line(conn, table, row, values, key, ci, update)
+    cols = frozenset(columns) if columns is not None else await table_columns(conn, table)
+    unknown = sorted(set(values) - cols)
+    if unknown:
+        raise ValueError(
+            f"{table} has no column(s) {', '.join(unknown)}: is the schema Trenova's "
+            "(run `trenova-db migrate`)?"
+        )
+    full = dict(values)
+    if "id" in cols and full.get("id") is None:
+        chosen = prefix or ID_PREFIXES.get(table)
+        if chosen is None:
+            raise ValueError(f"{table}: no PULID prefix known for new rows; pass prefix=")
+        full["id"] = pulid(chosen)
+    now = epoch_now()
+    for stamp in ("created_at", "updated_at"):
+        if stamp in cols and full.get(stamp) is None:
+            full[stamp] = now
+    names = ", ".join(quote_ident(c) for c in full)
+    params = ", ".join(f"${i}" for i in range(1, len(full) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO {t} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING RETURNING *",
+        *full.values(),
+    )
+    if row is not None:
+        return row, True
+    # Nothing inserted: a unique key other than ours (or a concurrent insert) holds it.
+    row = await conn.fetchrow(f"SELECT * FROM {t} WHERE {where} LIMIT 1", *key_values)
+    if row is not None:
+        return await _bring_in_line(conn, table, row, values, key, ci, update)
+    shown = ", ".join(f"{k}={values[k]!r}" for k in key)
+    raise ValueError(
+        f"{table}: cannot add the row with {shown}: another row already holds one of its "
+        "other unique values (a name, code or username); rename one of them"
+    )
+
+
+async def _bring_in_line(
+    conn: asyncpg.Connection,
+    table: str,
+    row: asyncpg.Record,
+    values: Mapping[str, Any],
+    key: Sequence[str],
+    ci: Collection[str],
+    update: Collection[str],
+) -> tuple[asyncpg.Record, bool]:
+    stale = {c: values[c] for c in update if c in values and c not in key and row[c] != values[c]}
+    if not stale:
+        return row, False
+    t = quote_ident(table)
+    n = len(key)
+    sets = [f"{quote_ident(c)} = ${i}" for i, c in enumerate(stale, start=n + 1)]
+    if "updated_at" in row.keys() and "updated_at" not in stale:  # noqa: SIM118
+        sets.append(f"updated_at = {epoch_now()}")
+    changed = " OR ".join(
+        f"{quote_ident(c)} IS DISTINCT FROM ${i}" for i, c in enumerate(stale, start=n + 1)
+    )
+    updated = await conn.fetchrow(
+        f"UPDATE {t} SET {', '.join(sets)} WHERE {_match(key, ci)} AND ({changed}) RETURNING *",
+        *(values[k] for k in key),
+        *stale.values(),
+    )
+    return (updated, True) if updated is not None else (row, False)
 
 
 async def upsert_row(
@@ -123,16 +276,16 @@ async def upsert_row(
     key: Sequence[str],
     update: Sequence[str] | None = None,
 ) -> tuple[asyncpg.Record, bool]:
-    """Insert ``values`` into ``table`` or bring the row with the same ``key`` in line.
+    """``INSERT .. ON CONFLICT (key) DO UPDATE``, for tables with a unique constraint on ``key``.
 
-    ``key`` names the columns of a unique constraint (all present in ``values``);
-    ``update`` the columns to overwrite on a conflict (default: every non-key
-    column given). A row that already holds those values is not touched, so its
-    ``updated_at`` stays. Returns ``(row, written)``.
+    ``update`` names the columns to overwrite on a conflict (default: every
+    non-key column given; ``()``: none). A row that already holds those values
+    is not touched. Unlike :func:`ensure_row` nothing is added to ``values``
+    (no id, no timestamps). Returns ``(row, written)``.
     """
     missing = [k for k in key if k not in values]
     if not key or missing:
-        raise ValueError(f"upsert into {table}: key column(s) {missing or key} need values")
+        raise ValueError(f"upsert into {table}: key column(s) {missing or list(key)} need values")
     columns = list(values)
     updates = [c for c in columns if c not in key] if update is None else list(update)
     t = quote_ident(table)
@@ -153,7 +306,6 @@ async def upsert_row(
     )
     if row is not None:
         return row, True
-    # Nothing written: the row is there already, identical in the update columns.
     where = " AND ".join(f"{quote_ident(k)} = ${i}" for i, k in enumerate(key, start=1))
     row = await conn.fetchrow(f"SELECT * FROM {t} WHERE {where}", *(values[k] for k in key))
     if row is None:  # the conflicting row was deleted meanwhile by another transaction
@@ -162,151 +314,44 @@ async def upsert_row(
     return row, False
 
 
-async def upsert_user(
-    conn: asyncpg.Connection,
-    *,
-    business_unit_id: Any,
-    organization_id: Any,
-    username: str,
-    email: str,
-    name: str,
-    password: str,
-    status: str,
-    must_change_password: bool,
-    extra: Mapping[str, Any],
-    overwrite: bool = True,
-) -> tuple[asyncpg.Record, bool]:
-    """The user with this email (case-insensitive), created or brought in line.
-
-    A new user gets ``password`` hashed with :func:`hash_password`. An existing
-    user keeps their password, ``must_change_password`` and organization: a
-    re-run must never reset credentials or move people. Their profile (username,
-    name, status and the ``extra`` columns) is updated only where it differs,
-    and not at all with ``overwrite=False``.
-    """
-    if "password_hash" in extra:
-        raise ValueError("pass password= (it is hashed here), not password_hash")
-    existing = await conn.fetchrow("SELECT * FROM users WHERE lower(email) = lower($1)", email)
-    if existing is None:
-        values: dict[str, Any] = {
-            "business_unit_id": business_unit_id,
-            "organization_id": organization_id,
-            "username": username,
-            "email": email,
-            "name": name,
-            "password_hash": hash_password(password),
-            "status": status,
-            "must_change_password": must_change_password,
-            **extra,
-        }
-        cols = ", ".join(quote_ident(c) for c in values)
-        params = ", ".join(f"${i}" for i in range(1, len(values) + 1))
-        row = await conn.fetchrow(
-            f"INSERT INTO users ({cols}) VALUES ({params}) "
-            "ON CONFLICT ((lower(email))) DO NOTHING RETURNING *",
-            *values.values(),
-        )
-        if row is not None:
-            return row, True
-        # Another transaction created the user between our look-up and insert.
-        existing = await conn.fetchrow("SELECT * FROM users WHERE lower(email) = lower($1)", email)
-        assert existing is not None
-    if not overwrite:
-        return existing, False
-    profile = {"username": username, "name": name, "status": status, **extra}
-    profile.pop("id", None)
-    unknown = sorted(set(profile) - set(existing.keys()))
-    if unknown:
-        raise ValueError(f"users has no column(s) {', '.join(unknown)}")
-    stale = {c: v for c, v in profile.items() if existing[c] != v}
-    if not stale:
-        return existing, False
-    sets = ", ".join(f"{quote_ident(c)} = ${i}" for i, c in enumerate(stale, start=2))
-    changed = " OR ".join(
-        f"{quote_ident(c)} IS DISTINCT FROM ${i}" for i, c in enumerate(stale, start=2)
-    )
-    row = await conn.fetchrow(
-        f"UPDATE users SET {sets} WHERE id = $1 AND ({changed}) RETURNING *",
-        existing["id"],
-        *stale.values(),
-    )
-    return (row, True) if row is not None else (existing, False)
-
-
-async def assign_role_to_user(
-    conn: asyncpg.Connection, user_id: Any, role_id: Any, organization_id: Any | None = None
+async def add_role_to_membership(
+    conn: asyncpg.Connection, membership_id: str, role_ids: Iterable[str]
 ) -> bool:
-    """Give the user the role; True when the assignment is new.
-
-    ``organization_id`` defaults to the role's own organization (the only one a
-    role can be held in: ``user_roles`` has a foreign key on the pair).
-    Raises :class:`LookupError` when the role does not exist.
-    """
-    found, inserted = await conn.fetchrow(
+    """Append the role ids a membership does not hold yet (order kept); True when it changed."""
+    wanted = list(dict.fromkeys(role_ids))
+    if not wanted:
+        return False
+    status = await conn.execute(
         """
-        WITH role AS (
-            SELECT id, coalesce($3::uuid, organization_id) AS organization_id
-            FROM roles WHERE id = $2
-        ), ins AS (
-            INSERT INTO user_roles (user_id, role_id, organization_id)
-            SELECT $1, id, organization_id FROM role
-            ON CONFLICT DO NOTHING
-            RETURNING 1
+        UPDATE user_organization_memberships m
+        SET role_ids = coalesce(m.role_ids, ARRAY[]::text[]) || ARRAY(
+            SELECT r FROM unnest($2::text[]) WITH ORDINALITY AS w(r, n)
+            WHERE NOT (r = ANY (coalesce(m.role_ids, ARRAY[]::text[]))) ORDER BY n
         )
-        SELECT (SELECT count(*) FROM role), (SELECT count(*) FROM ins)
+        WHERE m.id = $1 AND NOT ($2::text[] <@ coalesce(m.role_ids, ARRAY[]::text[]))
         """,
-        user_id,
-        role_id,
-        organization_id,
+        membership_id,
+        wanted,
     )
-    if not found:
-        raise LookupError(f"role {role_id} not found")
-    return bool(inserted)
+    return str(status).endswith(" 1")
 
 
-async def grant_permissions(
-    conn: asyncpg.Connection, role_id: Any, permissions: Iterable[tuple[str, str]] | None = None
-) -> int:
-    """Grant ``(resource, action)`` permissions (default: all of them) to a role.
+async def ensure_permission_view(conn: asyncpg.Connection) -> bool:
+    """Populate Trenova's ``user_effective_policies`` if it exists unpopulated; True if it did.
 
-    One set-based statement; grants already held are left alone. Returns how
-    many grants are new. Raises :class:`LookupError` naming every pair that is
-    not in ``permissions``.
+    Trenova's triggers on policies, roles and memberships run ``REFRESH
+    MATERIALIZED VIEW CONCURRENTLY``, which fails on a view that was never
+    populated, as in a schema restored from ``pg_dump --schema-only``. A plain
+    refresh first makes those writes work; on a migrated database it is a no-op.
     """
-    if permissions is None:
-        status = await conn.execute(
-            "INSERT INTO role_permissions (role_id, permission_id) "
-            "SELECT $1, id FROM permissions ON CONFLICT DO NOTHING",
-            role_id,
-        )
-        return _rows_affected(status)
-    pairs = list(dict.fromkeys(permissions))
-    granted, missing = await conn.fetchrow(
-        """
-        WITH wanted AS (
-            SELECT w.resource, w.action, p.id
-            FROM unnest($2::text[], $3::text[]) AS w(resource, action)
-            LEFT JOIN permissions p USING (resource, action)
-        ), ins AS (
-            INSERT INTO role_permissions (role_id, permission_id)
-            SELECT $1, id FROM wanted WHERE id IS NOT NULL
-            ON CONFLICT DO NOTHING
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM ins),
-               (SELECT array_agg(resource || ':' || action ORDER BY resource, action)
-                FROM wanted WHERE id IS NULL)
-        """,
-        role_id,
-        [p[0] for p in pairs],
-        [p[1] for p in pairs],
+    populated = await conn.fetchval(
+        "SELECT relispopulated FROM pg_class WHERE oid = to_regclass('user_effective_policies') "
+        "AND relkind = 'm'"
     )
-    if missing:
-        raise LookupError(
-            f"unknown permission(s) {', '.join(missing)}: the base seed Permissions "
-            "(seeds/base/02_permissions.py) creates them; check depends_on"
-        )
-    return int(granted)
+    if populated is False:
+        await conn.execute("REFRESH MATERIALIZED VIEW user_effective_policies")
+        return True
+    return False
 
 
 async def copy_rows(
@@ -318,8 +363,9 @@ async def copy_rows(
     """Bulk insert through binary COPY; returns the number of rows copied.
 
     COPY has no ``ON CONFLICT``: copy rows that are new (for example into an
-    empty table, or after selecting what is missing). ``table`` is a plain,
-    unqualified name resolved through the search_path.
+    empty table, or after selecting what is missing). Give every row its id
+    (``ids.pulid(prefix)``) and times (``ids.epoch_now()``). ``table`` is a
+    plain, unqualified name resolved through the search_path.
     """
     records = rows if isinstance(rows, list) else list(rows)
     if not records:

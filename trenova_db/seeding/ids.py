@@ -39,8 +39,15 @@ def ulid(ms: int | None = None) -> str:
 
 
 def pulid(prefix: str) -> str:
-    """``<prefix>_<ULID>``: Trenova's primary-key format (``pulid.MustNew``)."""
-    return f"{prefix}_{ulid()}"
+    """``<prefix>_<ULID>``: Trenova's primary-key format.
+
+    Trenova's ``pulid.MustNew(prefix)`` concatenates, and its models pass the
+    underscore in the prefix (``pulid.MustNew("usr_")``). Here ``"usr"`` and
+    ``"usr_"`` both give ``usr_01J...``: exactly one underscore either way.
+    """
+    if not prefix or not prefix.rstrip("_"):
+        raise ValueError(f"a PULID needs a table prefix such as 'usr' (got {prefix!r})")
+    return f"{prefix.rstrip('_')}_{ulid()}"
 
 
 def epoch_now() -> int:
