@@ -1,109 +1,64 @@
-"""Roles and users for local development: manager, dispatcher, two drivers, viewer."""
+"""Trenova's TestUsers seed: five users of the default organization who can log in.
 
-import os
+Port of ``development/01_test_users.go`` (Trenova eac57070). At that commit the
+Go seed's body is commented out, yet it reports creating these five users with
+the password ``password123!``; this port creates them as the commented code
+describes (``seedhelpers.CreateUser``: default organization and business unit,
+America/Los_Angeles, Active, a bcrypt hash like Trenova's ``User.GeneratePassword``)
+with a membership of the default organization (``AssignRoleToUser``). No seed
+at that commit creates the Manager/Dispatcher/Driver/Viewer roles, so a user
+gets the role of that name only where one exists in the default business unit.
+
+Idempotent: users are found by email (case-insensitive) and an existing user,
+password included, is left as they are; a membership is found by
+(user, organization).
+"""
 
 from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
-EDIT = ("create", "read", "update", "delete", "export")
-DESCRIPTIONS = {
-    "Manager": "Runs the operation: full access to operations and billing",
-    "Dispatcher": "Plans and dispatches shipments",
-    "Driver": "Sees and updates the shipments assigned to them",
-    "Viewer": "Read-only access",
-}
-# role -> {resource: actions}; only pairs the Permissions seed defines (else LookupError)
-GRANTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "Manager": {
-        "shipment": (*EDIT, "approve"),
-        "invoice": (*EDIT, "approve"),
-        "customer": EDIT,
-        "worker": EDIT,
-        "tractor": EDIT,
-        "trailer": EDIT,
-        "location": EDIT,
-        "report": ("create", "read", "export"),
-        "user": ("read", "update"),
-        "organization": ("read",),
-        "setting": ("read",),
-    },
-    "Dispatcher": {
-        "shipment": ("create", "read", "update"),
-        "customer": ("read",),
-        "location": ("create", "read", "update"),
-        "worker": ("read", "update"),
-        "tractor": ("read", "update"),
-        "trailer": ("read", "update"),
-        "report": ("read",),
-    },
-    "Driver": {
-        "shipment": ("read", "update"),
-        "location": ("read",),
-        "tractor": ("read",),
-        "trailer": ("read",),
-    },
-    "Viewer": {
-        resource: ("read",)
-        for resource in (
-            "organization",
-            "shipment",
-            "customer",
-            "worker",
-            "tractor",
-            "trailer",
-            "location",
-            "invoice",
-            "report",
-        )
-    },
-}
-# username, full name, role
+PASSWORD = "password123!"  # seedhelpers.UserOptions' default, as the Go seed announces
+
+# username, name, email, role (as the Go seed names them)
 USERS = (
-    ("manager", "Morgan Manager", "Manager"),
-    ("dispatcher", "Dana Dispatcher", "Dispatcher"),
-    ("driver1", "Drew Driver", "Driver"),
-    ("driver2", "Devon Driver", "Driver"),
-    ("viewer", "Val Viewer", "Viewer"),
+    ("manager", "John Manager", "manager@example.com", "Manager"),
+    ("dispatcher", "Jane Dispatcher", "dispatcher@example.com", "Dispatcher"),
+    ("driver1", "Bob Driver", "driver1@example.com", "Driver"),
+    ("driver2", "Alice Driver", "driver2@example.com", "Driver"),
+    ("viewer", "Sarah Viewer", "viewer@example.com", "Viewer"),
 )
-EMAIL_DOMAIN = "trenova.dev"
 
 
 class TestUsersSeed(BaseSeed):
     name = "TestUsers"
     version = "1.0.0"
-    description = "Creates development roles and users with fitting permissions"
+    description = "Creates test users with different roles"
     environments = (Environment.DEVELOPMENT, Environment.TEST)
-    depends_on = ("TestOrganizations", "Permissions")
+    # Go: SetDependencies("Permissions", "TestOrganizations"); the base seed is
+    # named PermissionsAndPolicies (Go's seeder never checked the names).
+    depends_on = ("PermissionsAndPolicies", "TestOrganizations")
 
     async def run(self, ctx: SeedContext) -> None:
-        for role_name, grants in GRANTS.items():
-            await ctx.create_role(
-                role_name,
-                description=DESCRIPTIONS[role_name],
-                permissions=[(r, a) for r, actions in grants.items() for a in actions],
-            )
-        password = os.environ.get("TRENOVA_DEV_PASSWORD") or "password123!"
-        for username, full_name, role_name in USERS:
+        bu_id = (await ctx.get_default_business_unit())["id"]
+        for username, full_name, email, role in USERS:
+            # Default organization, America/Los_Angeles, Active, bcrypt (cost 10).
             user = await ctx.create_user(
-                username=username,
-                email=f"{username}@{EMAIL_DOMAIN}",
-                name=full_name,
-                password=password,
+                username=username, email=email, name=full_name, password=PASSWORD
             )
-            role = await ctx.get_role(role_name)
-            await ctx.assign_role_to_user(user["id"], role["id"])
+            await ctx.add_membership(user["id"], is_default=True)
+            role_id = await ctx.conn.fetchval(
+                "SELECT id FROM roles WHERE business_unit_id = $1 AND name = $2 "
+                "ORDER BY created_at LIMIT 1",
+                bu_id,
+                role,
+            )
+            if role_id is not None:
+                await ctx.assign_role_to_user(user["id"], role_id)
 
     async def rollback(self, ctx: SeedContext) -> None:
-        # user_roles and role_permissions rows go with them (ON DELETE CASCADE).
-        users = await ctx.conn.execute(
-            "DELETE FROM users WHERE lower(email) = ANY($1::text[])",
-            [f"{u[0]}@{EMAIL_DOMAIN}" for u in USERS],
+        # Their memberships go with them (ON DELETE CASCADE).
+        status = await ctx.conn.execute(
+            "DELETE FROM users WHERE lower(email_address) = ANY($1::text[])",
+            [u[2] for u in USERS],
         )
-        ctx.count("users", int(users.split()[-1]))
-        org = await ctx.get_default_organization()
-        roles = await ctx.conn.execute(
-            "DELETE FROM roles WHERE organization_id = $1 AND name = ANY($2::text[])",
-            org["id"],
-            list(GRANTS),
-        )
-        ctx.count("roles", int(roles.split()[-1]))
+        ctx.count("users", int(status.rsplit(" ", 1)[-1]))
