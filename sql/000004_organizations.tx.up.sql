@@ -1,29 +1,40 @@
 CREATE TABLE organizations (
-    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    business_unit_id uuid NOT NULL REFERENCES business_units (id) ON DELETE RESTRICT,
-    name             text NOT NULL CHECK (length(trim(name)) > 0),
-    scac_code        text NOT NULL CHECK (scac_code ~ '^[A-Z]{4}$'),
-    dot_number       text CHECK (dot_number ~ '^[0-9]{1,8}$'),
-    address_line_1   text,
-    city             text NOT NULL,
-    state_id         uuid NOT NULL REFERENCES us_states (id) ON DELETE RESTRICT,
-    postal_code      text CHECK (postal_code ~ '^[0-9]{5}(-[0-9]{4})?$'),
-    timezone         text NOT NULL DEFAULT 'America/Chicago',
-    is_default       boolean NOT NULL DEFAULT false,
-    status           text NOT NULL DEFAULT 'Active' CHECK (status IN ('Active', 'Inactive')),
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT organizations_business_unit_scac_key UNIQUE (business_unit_id, scac_code),
-    -- Target of users' (organization_id, business_unit_id) foreign key: a user's
-    -- business unit is always the one their organization belongs to.
-    CONSTRAINT organizations_id_business_unit_key UNIQUE (id, business_unit_id)
+    id               varchar(100)   NOT NULL,
+    state_id         varchar(100)   NOT NULL,
+    business_unit_id varchar(100)   NOT NULL,
+    name             varchar(100)   NOT NULL,
+    scac_code        varchar(4)     NOT NULL,
+    dot_number       varchar(8)     NOT NULL,
+    logo_url         varchar(255),
+    org_type         org_type_enum  NOT NULL DEFAULT 'Carrier',
+    bucket_name      varchar(63)    NOT NULL,
+    address_line1    varchar(150)   NOT NULL,
+    address_line2    varchar(150),
+    city             varchar(100)   NOT NULL,
+    postal_code      us_postal_code NOT NULL,
+    timezone         varchar(100)   NOT NULL DEFAULT 'America/New_York',
+    tax_id           varchar(50),
+    metadata         jsonb          DEFAULT '{}'::jsonb,
+    version          bigint         NOT NULL DEFAULT 0,
+    created_at       bigint         NOT NULL DEFAULT EXTRACT(EPOCH FROM current_timestamp)::bigint,
+    updated_at       bigint         NOT NULL DEFAULT EXTRACT(EPOCH FROM current_timestamp)::bigint,
+    CONSTRAINT organizations_pkey PRIMARY KEY (id),
+    CONSTRAINT fk_organizations_business_unit FOREIGN KEY (business_unit_id)
+        REFERENCES business_units (id) ON DELETE RESTRICT,
+    CONSTRAINT fk_organizations_state FOREIGN KEY (state_id)
+        REFERENCES us_states (id) ON DELETE RESTRICT,
+    CONSTRAINT check_metadata_format CHECK (jsonb_typeof(metadata) = 'object')
 );
 
-CREATE UNIQUE INDEX organizations_one_default_idx ON organizations (is_default) WHERE is_default;
--- business_unit_id is the leading column of organizations_business_unit_scac_key,
--- which serves its foreign key too.
-CREATE INDEX organizations_state_id_idx ON organizations (state_id);
+CREATE UNIQUE INDEX idx_organizations_name_business_unit ON organizations (lower(name), business_unit_id);
+CREATE UNIQUE INDEX idx_organizations_scac_business_unit ON organizations (scac_code, business_unit_id);
+CREATE UNIQUE INDEX idx_organizations_dot_business_unit ON organizations (dot_number, business_unit_id);
+CREATE INDEX idx_organizations_business_unit ON organizations (business_unit_id);
+CREATE INDEX idx_organizations_state ON organizations (state_id);
+CREATE INDEX idx_organizations_type ON organizations (org_type);
+CREATE INDEX idx_organizations_created_updated ON organizations (created_at, updated_at);
+CREATE INDEX idx_organizations_metadata ON organizations USING gin (metadata);
 
-CREATE TRIGGER organizations_set_updated_at
-    BEFORE UPDATE ON organizations
-    FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+ALTER TABLE organizations REPLICA IDENTITY FULL;
+
+COMMENT ON TABLE organizations IS 'Stores information about organizations within business units';

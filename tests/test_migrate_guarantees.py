@@ -177,7 +177,7 @@ def test_the_shipped_schema_rolls_back_completely_and_migrates_again_identically
     assert len(first.applied) == count
     shape = schema_shape(trenova_database)
     assert any(kind == "trigger" for kind, *_ in shape)
-    assert any(kind == "index" and "users_status_idx" in str(d) for kind, _, d in shape)
+    assert any(kind == "index" and "idx_workers_trgm_name" in str(d) for kind, _, d in shape)
 
     back = run(
         lambda: rollback(trenova_database, migrations_dir=shipped, target=count, max_rollback=count)

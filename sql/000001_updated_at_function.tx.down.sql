@@ -1,1 +1,0 @@
-DROP FUNCTION set_updated_at();

@@ -1,3 +1,0 @@
-DROP TABLE role_permissions;
-DROP TABLE roles;
-DROP TABLE permissions;

@@ -1,0 +1,2 @@
+DROP TABLE fleet_codes;
+DROP FUNCTION fleet_codes_search_trigger();

@@ -1,3 +1,0 @@
-DROP INDEX CONCURRENTLY IF EXISTS users_last_login_at_idx;
-DROP INDEX CONCURRENTLY IF EXISTS users_name_lower_idx;
-DROP INDEX CONCURRENTLY IF EXISTS users_status_idx;

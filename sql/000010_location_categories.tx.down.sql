@@ -1,0 +1,2 @@
+DROP TABLE location_categories;
+DROP FUNCTION location_categories_search_trigger();

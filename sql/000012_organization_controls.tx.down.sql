@@ -1,0 +1,10 @@
+DROP TABLE pattern_configs;
+DROP TABLE data_retention;
+DROP TABLE dispatch_controls;
+DROP TABLE billing_controls;
+DROP TABLE shipment_controls;
+DROP FUNCTION pattern_configs_update_timestamps();
+DROP FUNCTION data_retention_update_timestamp();
+DROP FUNCTION dispatch_controls_update_timestamp();
+DROP FUNCTION billing_controls_update_timestamp();
+DROP FUNCTION shipment_controls_update_timestamp();

@@ -1,0 +1,3 @@
+DROP TABLE variables;
+DROP TABLE variable_formats;
+DROP FUNCTION variables_update_timestamps();
