@@ -1,4 +1,4 @@
-"""SeedContext look-ups and helpers, the shipped data, and the idempotency helper failing."""
+"""SeedContext look-ups and helpers on Trenova's schema, and the idempotency helper failing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import asyncpg
 import pytest
 
 from tests.conftest import CliResult, query, run, write_migrations
-from tests.test_seeding import SEEDS, SQL, args, seed_file
+from tests.test_seeding import args, seed_file
 from trenova_db import Environment
 from trenova_db.seeding import SeedContext
+from trenova_db.seeding.helpers import verify_password
+from trenova_db.seeding.ids import pulid
 from trenova_db.seeding.registry import sync_registry
 from trenova_db.testing import assert_seed_idempotent
 
@@ -38,146 +40,168 @@ def test_cached_look_ups_see_rows_the_seed_just_wrote_in_its_transaction(
 ) -> None:
     async def body(ctx: SeedContext) -> None:
         c = ctx.conn
-        with pytest.raises(LookupError, match="default business unit not found"):
+        with pytest.raises(LookupError, match=r"default business unit \(code DEFAULT\) not found"):
             await ctx.get_default_business_unit()
         with pytest.raises(LookupError, match="US state 'TX' not found"):
             await ctx.get_state("TX")
         # plain SQL on ctx.conn, uncommitted: only this transaction can see these rows
-        await c.execute("INSERT INTO us_states (name, abbreviation) VALUES ('Ohio', 'OH')")
+        await c.execute(
+            "INSERT INTO us_states (id, name, abbreviation) VALUES ($1, 'Ohio', 'OH')", pulid("us")
+        )
         assert (await ctx.get_state("oh"))["name"] == "Ohio"
         # a state written after the cache was filled is still found
-        await c.execute("INSERT INTO us_states (name, abbreviation) VALUES ('Texas', 'TX')")
+        await c.execute(
+            "INSERT INTO us_states (id, name, abbreviation) VALUES ($1, 'Texas', 'TX')",
+            pulid("us"),
+        )
         tx = await ctx.get_state("TX")
         assert tx["name"] == "Texas"
         bu_id = await c.fetchval(
-            "INSERT INTO business_units (code, name, is_default) VALUES ('BU', 'Unit', true) "
-            "RETURNING id"
+            "INSERT INTO business_units (id, code, name, postal_code) "
+            "VALUES ($1, 'Default', 'Unit', '78701') RETURNING id",
+            pulid("bu"),
         )
-        assert (await ctx.get_default_business_unit())["id"] == bu_id
+        assert (await ctx.get_default_business_unit())["id"] == bu_id  # code, any case
         org_id = await c.fetchval(
-            "INSERT INTO organizations (business_unit_id, name, scac_code, city, state_id, "
-            "is_default) VALUES ($1, 'Org', 'ORGA', 'Austin', $2, true) RETURNING id",
+            "INSERT INTO organizations (id, business_unit_id, name, scac_code, dot_number, "
+            "bucket_name, address_line1, city, postal_code, state_id) VALUES "
+            "($1, $2, 'Org', 'DFLT', '1', 'b', '1 Main St', 'Austin', '78701', $3) RETURNING id",
+            pulid("org"),
             bu_id,
             tx["id"],
         )
         org = await ctx.get_default_organization()
         assert org["id"] == org_id
-        await c.execute("INSERT INTO roles (organization_id, name) VALUES ($1, 'Clerk')", org_id)
+        await c.execute(
+            "INSERT INTO roles (id, business_unit_id, name, level, scope) "
+            "VALUES ($1, $2, 'Clerk', 'custom', '{}')",
+            pulid("rol"),
+            bu_id,
+        )
         role = await ctx.get_role("Clerk")
-        assert role["organization_id"] == org_id
+        assert role["business_unit_id"] == bu_id
         # cached: the same record, with no new query needed
         assert await ctx.get_default_organization() is org
         assert await ctx.get_role("Clerk") is role
         with pytest.raises(LookupError, match="role 'Nope' not found"):
             await ctx.get_role("Nope")
+        with pytest.raises(LookupError, match=r"admin user admin@trenova\.app not found"):
+            await ctx.get_admin_user()
 
     run(lambda: in_transaction(trenova_migrated_database, body))
     assert query(trenova_migrated_database, "SELECT count(*) FROM us_states") == [(0,)]
 
 
-def test_create_user_organization_and_assign_role_work_and_are_idempotent(
+def test_helpers_create_a_tenant_user_and_role_trenova_can_use_and_change_nothing_twice(
     trenova_migrated_database: str,
 ) -> None:
     async def body(ctx: SeedContext) -> dict[str, int]:
         c = ctx.conn
-        await c.execute(
-            "INSERT INTO us_states (name, abbreviation) VALUES ('Texas', 'TX'), ('Ohio', 'OH')"
-        )
-        bu = await ctx.create_business_unit(code="BU", name="Unit", is_default=True)
-        kwargs: dict[str, Any] = {"name": "Acme", "scac_code": "ACME", "state": "OH"}
-        org = await ctx.create_organization(**kwargs, city="Columbus", is_default=True)
+        for name, abbreviation in (("Texas", "TX"), ("Ohio", "OH")):
+            await c.execute(
+                "INSERT INTO us_states (id, name, abbreviation) VALUES ($1, $2, $3)",
+                pulid("us"),
+                name,
+                abbreviation,
+            )
+        bu = await ctx.create_business_unit(code="DEFAULT", name="Unit", postal_code="43004")
+        org_kwargs: dict[str, Any] = {
+            "name": "Acme",
+            "scac_code": "ACME",
+            "dot_number": "1234567",
+            "state": "OH",
+            "city": "Columbus",
+            "postal_code": "43004",
+            "address_line1": "1 Main St",
+            "bucket_name": "acme",
+        }
+        org = await ctx.create_organization(**org_kwargs)
         assert org["business_unit_id"] == bu["id"]  # defaulted to the default unit
         assert org["state_id"] == (await ctx.get_state("OH"))["id"]
+        assert org["id"].startswith("org_") and org["created_at"] > 1_700_000_000
+        # seedhelpers.CreateOrganization's settings: shipment, billing, data retention
+        settings = await c.fetchval(
+            "SELECT (SELECT count(*) FROM shipment_controls WHERE organization_id = $1) "
+            "+ (SELECT count(*) FROM billing_controls WHERE organization_id = $1) "
+            "+ (SELECT count(*) FROM data_retention WHERE organization_id = $1)",
+            org["id"],
+        )
+        assert settings == 3
         user_kwargs: dict[str, Any] = {"username": "jojo", "email": "Jo@Example.com", "name": "Jo"}
-        user = await ctx.create_user(**user_kwargs, password="s3cret-Pass")
-        assert (user["organization_id"], user["business_unit_id"]) == (org["id"], bu["id"])
-        role = await ctx.create_role("Clerk")
+        user = await ctx.create_user(**user_kwargs, organization_id=org["id"], password="s3cret!")
+        assert (user["current_organization_id"], user["business_unit_id"]) == (org["id"], bu["id"])
+        assert verify_password("s3cret!", user["password"])
+        policy = await ctx.create_policy(
+            "Read shipments",
+            organization_ids=[org["id"]],
+            resources=[
+                {
+                    "resourceType": "shipment",
+                    "actions": {"standardOps": 2, "extendedOps": []},
+                    "conditions": [],
+                    "dataScope": "organization",
+                }
+            ],
+        )
+        role = await ctx.create_role("Clerk", policy_ids=[policy["id"]])
         await ctx.assign_role_to_user(user["id"], role["id"])
         first = dict(ctx.rows)
-        # the same calls again: the same rows, nothing written
-        again_org = await ctx.create_organization(**kwargs, city="Columbus", is_default=True)
+        # the same calls again (a different case, another password): the same rows, none written
+        again_org = await ctx.create_organization(**org_kwargs)
         again_user = await ctx.create_user(
             **{**user_kwargs, "email": "jo@example.com"}, password="other-Pass1"
         )
+        again_policy = await ctx.create_policy("Read shipments", resources=[])
+        again_role = await ctx.create_role("Clerk", policy_ids=[policy["id"]])
         await ctx.assign_role_to_user(user["id"], role["id"])
         assert again_org["id"] == org["id"]
         assert again_user["id"] == user["id"]
-        assert again_user["password_hash"] == user["password_hash"]
+        assert again_user["password"] == user["password"]
+        assert (again_policy["id"], again_role["id"]) == (policy["id"], role["id"])
         assert ctx.rows == first
-        counts = await c.fetchrow(
-            "SELECT (SELECT count(*) FROM organizations) o, (SELECT count(*) FROM users) u, "
-            "(SELECT count(*) FROM user_roles WHERE user_id = $1 AND role_id = $2) ur",
+        membership = await c.fetchrow(
+            "SELECT role_ids, organization_id FROM user_organization_memberships "
+            "WHERE user_id = $1",
             user["id"],
-            role["id"],
         )
-        assert tuple(counts) == (1, 1, 1)
-        # a changed profile is brought in line, and counted
-        moved = await ctx.create_organization(**kwargs, city="Dayton", is_default=True)
+        assert tuple(membership) == ([role["id"]], org["id"])
+        # Trenova's own view resolves the user's policy through role and membership
+        held = await c.fetch(
+            "SELECT policy_id FROM user_effective_policies WHERE user_id = $1", user["id"]
+        )
+        assert [r[0] for r in held] == [policy["id"]]
+        # a second role is added to the membership, not a second membership
+        other = await ctx.create_role("Auditor", level="org")
+        await ctx.assign_role_to_user(user["id"], other["id"], org["id"])
+        roles = await c.fetchval(
+            "SELECT role_ids FROM user_organization_memberships WHERE user_id = $1", user["id"]
+        )
+        assert roles == [role["id"], other["id"]]
+        # overwrite=True brings a changed profile in line, and counts it
+        moved = await ctx.create_organization(**{**org_kwargs, "city": "Dayton"}, overwrite=True)
         assert moved["id"] == org["id"] and moved["city"] == "Dayton"
+        with pytest.raises(ValueError, match="another row already holds"):
+            await ctx.create_user(
+                username="JOJO",
+                email="someone@example.com",
+                name="Other",
+                organization_id=org["id"],
+            )
         return first
 
     first = run(lambda: in_transaction(trenova_migrated_database, body))
     assert first == {
         "business_units": 1,
         "organizations": 1,
+        "shipment_controls": 1,
+        "billing_controls": 1,
+        "data_retention": 1,
         "users": 1,
+        "policies": 1,
         "roles": 1,
-        "user_roles": 1,
+        "user_organization_memberships": 1,
+        "user_organization_roles": 1,
     }
-
-
-def test_development_data_has_organizations_users_and_roles_that_fit(
-    trenova_migrated_database: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("TRENOVA_ADMIN_PASSWORD", raising=False)
-    url = trenova_migrated_database
-    assert cli("seed", *args(url, SQL, SEEDS, "--env", "dev")).code == 0
-    orgs = query(
-        url,
-        "SELECT s.abbreviation, o.city FROM organizations o JOIN us_states s ON s.id = o.state_id "
-        "WHERE NOT o.is_default ORDER BY 1",
-    )
-    assert [tuple(r) for r in orgs] == [("IL", "Chicago"), ("NY", "Buffalo"), ("TX", "Dallas")]
-    roles = query(
-        url,
-        "SELECT u.username, r.name FROM users u JOIN user_roles ur ON ur.user_id = u.id "
-        "JOIN roles r ON r.id = ur.role_id ORDER BY 1, 2",
-    )
-    assert [tuple(r) for r in roles] == [
-        ("admin", "Administrator"),
-        ("dispatcher", "Dispatcher"),
-        ("driver1", "Driver"),
-        ("driver2", "Driver"),
-        ("manager", "Manager"),
-        ("viewer", "Viewer"),
-    ]
-    held = {
-        (r[0], r[1], r[2])
-        for r in query(
-            url,
-            "SELECT r.name, p.resource, p.action FROM role_permissions rp "
-            "JOIN roles r ON r.id = rp.role_id JOIN permissions p ON p.id = rp.permission_id",
-        )
-    }
-    every = {tuple(r) for r in query(url, "SELECT resource, action FROM permissions")}
-    assert len(every) > 50
-    assert {(res, act) for name, res, act in held if name == "Administrator"} == every
-    viewer = {(res, act) for name, res, act in held if name == "Viewer"}
-    assert viewer and {act for _, act in viewer} == {"read"}
-    driver = {(res, act) for name, res, act in held if name == "Driver"}
-    assert ("shipment", "update") in driver
-    assert not {act for _, act in driver} & {"create", "delete", "approve"}
-    dispatcher = {(res, act) for name, res, act in held if name == "Dispatcher"}
-    assert ("shipment", "create") in dispatcher and ("invoice", "approve") not in dispatcher
-    manager = {(res, act) for name, res, act in held if name == "Manager"}
-    assert ("invoice", "approve") in manager and ("role", "delete") not in manager
-    assert len(manager) > len(dispatcher) > len(driver)
-    admin = query(
-        url, "SELECT must_change_password, is_system_admin FROM users WHERE username = 'admin'"
-    )
-    assert tuple(admin[0]) == (True, True)
-    others = query(url, "SELECT bool_or(must_change_password) FROM users WHERE username <> 'admin'")
-    assert others == [(False,)]
 
 
 def test_assert_seed_idempotent_fails_on_a_seed_that_is_not(

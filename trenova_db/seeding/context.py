@@ -422,8 +422,6 @@ class SeedContext:
         """
         if "password" in extra:
             raise ValueError("pass password= (it is hashed here), not a hash")
-        org = await self._org(organization_id)
-        bu = business_unit_id or org["business_unit_id"]
         profile: dict[str, Any] = {
             "username": username,
             "name": name,
@@ -436,6 +434,8 @@ class SeedContext:
         )
         if existing is not None and not overwrite:
             return existing
+        org = await self._org(organization_id)
+        bu = business_unit_id or org["business_unit_id"]
         values: dict[str, Any] = {
             "email_address": email,
             "business_unit_id": bu,
@@ -559,8 +559,6 @@ class SeedContext:
         """
         await self._permission_view()
         bu = await self._business_unit_id(business_unit_id)
-        if organization_ids is None:
-            organization_ids = [str((await self.get_default_organization())["id"])]
         existing = await self.conn.fetchrow(
             "SELECT * FROM policies WHERE scope->>'businessUnitId' = $1 AND name = $2 "
             "ORDER BY created_at LIMIT 1",
@@ -569,6 +567,8 @@ class SeedContext:
         )
         if existing is not None:
             return existing
+        if organization_ids is None:
+            organization_ids = [str((await self.get_default_organization())["id"])]
         scope = {
             "businessUnitId": bu,
             "organizationIds": list(organization_ids),
