@@ -206,11 +206,16 @@ def test_the_shipped_registry_is_fresh() -> None:
     names = [e.name for e in check_registry(seeds).seeds]
     assert names == [
         "USStates",
+        "PermissionsAndPolicies",
         "AdminAccount",
-        "Permissions",
+        "HazmatExpiration",
         "TestOrganizations",
         "TestUsers",
-        "TestFixtures",
+        "DocumentTypes",
+        "EquipmentTypes",
+        "Workers",
+        "LocationCategory",
+        "VariablesAndFormats",
     ]
 
 
