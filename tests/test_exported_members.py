@@ -23,5 +23,6 @@ def test_library_entry_points_are_coroutines() -> None:
     import inspect
 
     names = ("migrate", "rollback", "status", "repair", "seed", "setup", "reset", "dump", "lint")
+    names = (*names, "adopt")
     for name in (*names, "wait"):
         assert inspect.iscoroutinefunction(getattr(trenova_db, name)), name

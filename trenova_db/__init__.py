@@ -7,6 +7,7 @@ Library use (a service on boot)::
 """
 
 from .api import (
+    adopt,
     create,
     create_seed,
     dump,
@@ -30,6 +31,7 @@ from .errors import (
     ConfigurationError,
     DatabaseUnavailable,
     DiscoveryError,
+    ForeignHistory,
     HistoryMismatch,
     LockTimeout,
     MigrationFailed,
@@ -42,6 +44,8 @@ from .errors import (
     ValidationError,
 )
 from .reports import (
+    AdoptItem,
+    AdoptReport,
     DumpReport,
     LintFinding,
     LintReport,
@@ -61,11 +65,14 @@ from .reports import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdoptItem",
+    "AdoptReport",
     "ConfigurationError",
     "DatabaseUnavailable",
     "DiscoveryError",
     "DumpReport",
     "Environment",
+    "ForeignHistory",
     "HistoryMismatch",
     "LintFinding",
     "LintReport",
@@ -91,6 +98,7 @@ __all__ = [
     "ValidationError",
     "WaitReport",
     "__version__",
+    "adopt",
     "create",
     "create_seed",
     "dump",

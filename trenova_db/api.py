@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .config import Environment, Settings, parse_duration, resolve_settings
 from .migrator import run_migrate, run_repair, run_rollback
 from .reports import (
+    AdoptReport,
     DumpReport,
     LintReport,
     MigrateReport,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from .seeding.model import SyncReport
 
 __all__ = [
+    "adopt",
     "create",
     "create_seed",
     "dump",
@@ -224,6 +226,42 @@ async def repair(
     )
     return await run_repair(
         s, version=version, mark=mark, forget_missing=forget_missing, baseline=baseline
+    )
+
+
+async def adopt(
+    database_url: str | None = None,
+    *,
+    tool: Literal["auto", "bun", "golang-migrate", "dbmate", "goose"] = "auto",
+    forget_missing: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    migrations_dir: str | Path | None = None,
+    schema: str | None = None,
+    environment: str | Environment | None = None,
+    lock_timeout: Seconds | None = None,
+    connect_timeout: Seconds | None = None,
+    settings: Settings | None = None,
+) -> AdoptReport:
+    """Take over a database another tool manages (Bun/the Go Trenova tool,
+    golang-migrate, dbmate, goose): record the versions its history says are
+    applied, with checksums of today's files, and make the Go seeder's
+    ``seed_history`` trenova-db's, keeping every row. ``dry_run``: the mapping
+    only, nothing written. ``force``: despite a held Bun lock, or to record
+    versions the other tool applied after an earlier adopt."""
+    from .adopt import run_adopt
+
+    s = make_settings(
+        database_url,
+        settings=settings,
+        migrations_dir=migrations_dir,
+        schema=schema,
+        environment=environment,
+        lock_timeout=lock_timeout,
+        connect_timeout=connect_timeout,
+    )
+    return await run_adopt(
+        s, tool=tool, forget_missing=forget_missing, force=force, dry_run=dry_run
     )
 
 

@@ -11,6 +11,7 @@ One tree, so callers can catch as broadly or as narrowly as they need::
     ├── ValidationError (exit 4)          nothing was touched
     │   ├── DiscoveryError                bad migration files, all listed at once
     │   ├── HistoryMismatch               drift, missing files, out of order, dirty rows
+    │   │   └── ForeignHistory            another tool's history, not adopted yet
     │   ├── StaleRegistry                 seeds/registry.json does not match the files
     │   └── SeedGraphError                dependency cycle or unknown dependency
     ├── Refused (exit 5)                  production safeguard, no confirmation
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "DatabaseUnavailable",
     "DiscoveryError",
+    "ForeignHistory",
     "HistoryMismatch",
     "LockTimeout",
     "LostLock",
@@ -152,6 +154,11 @@ class DiscoveryError(ValidationError):
 
 class HistoryMismatch(ValidationError):
     """The applied history disagrees with the files: drift, missing, order, dirty."""
+
+
+class ForeignHistory(HistoryMismatch):
+    """Another tool (Bun, golang-migrate, dbmate, goose, the Go seeder) keeps this
+    database's history and trenova-db has not taken it over: run ``trenova-db adopt``."""
 
 
 class StaleRegistry(ValidationError):

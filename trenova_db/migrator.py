@@ -26,6 +26,7 @@ from .bookkeeping import History, ensure_bookkeeping, read_history
 from .config import Environment, Settings
 from .discovery import MigrationFile, MigrationSet, discover_migrations
 from .errors import ConfigurationError, HistoryMismatch, LostLock, Refused, TrenovaDBError
+from .foreign import refuse_if_foreign
 from .lock import NoLongerNeeded, lost_lock
 from .plan import Plan, describe_dirty, make_plan, status_items
 from .reports import (
@@ -121,6 +122,8 @@ async def run_migrate(
         if not dry_run:
             fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
         history = await read_history(conn, settings.schema, audit_values=fast_audit, full=False)
+        if history.internal_version <= 0:  # never on an already-managed database
+            await refuse_if_foreign(conn, settings.schema, "migrate")
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
         report.already_applied = len(history.applied)
         try:
@@ -385,6 +388,8 @@ async def run_rollback(
     )
     async with session(settings, "rollback") as conn:
         history = await read_history(conn, settings.schema)
+        if history.internal_version <= 0:
+            await refuse_if_foreign(conn, settings.schema, "rollback")
         chosen, problems = _select_rollback(files, history, target)
         if problems:
             mismatch = HistoryMismatch(
@@ -462,6 +467,7 @@ async def run_repair(
         )
     report = RepairReport(database=settings.masked_url, schema=settings.schema)
     async with session(settings, "repair") as conn, locked(settings, conn):
+        await refuse_if_foreign(conn, settings.schema, "repair")
         await ensure_bookkeeping(conn, settings.schema)
         async with audited(conn, settings, "repair") as audit:
             if baseline is not None:
@@ -573,6 +579,8 @@ async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusRe
         async with session(settings, "status") as own:
             return await run_status(settings, conn=own)
     history = await read_history(conn, settings.schema)
+    if history.internal_version <= 0:
+        await refuse_if_foreign(conn, settings.schema, "status")
     plan = make_plan(files, history, allow_out_of_order=False)
     return StatusReport(
         database=settings.masked_url,

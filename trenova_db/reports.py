@@ -13,6 +13,8 @@ from typing import Literal
 import msgspec
 
 __all__ = [
+    "AdoptItem",
+    "AdoptReport",
     "DumpReport",
     "LintFinding",
     "LintReport",
@@ -194,6 +196,30 @@ class ResetReport(Report, kw_only=True):
     schemas_kept: list[str] = msgspec.field(default_factory=list)  # others' or extensions'
     migrate: MigrateReport | None = None
     seed: SeedReport | None = None
+
+
+class AdoptItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One version another tool recorded, and what adopt does with it."""
+
+    version: int
+    state: Literal["recorded", "would-record", "forgotten", "already-recorded"]
+    source: str  # the foreign row: "bun_migrations id 7"
+    file: str | None = None
+    batch: int | None = None
+    applied_at: datetime | None = None
+
+
+class AdoptReport(Report, kw_only=True):
+    operation: Literal["adopt"] = "adopt"
+    database: str
+    schema: str
+    tool: str | None = None  # the migration tool taken over (None: only the Go seeder's)
+    dry_run: bool = False
+    nothing_to_do: bool = False
+    migrations: list[AdoptItem] = msgspec.field(default_factory=list)
+    seeds_kept: int = 0  # Go seed_history rows kept as trenova-db's
+    actions: list[str] = msgspec.field(default_factory=list)  # what happens to tables
+    duration_ms: float = 0.0
 
 
 class Progress(msgspec.Struct, frozen=True, kw_only=True):

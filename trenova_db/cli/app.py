@@ -192,6 +192,35 @@ def repair(
     return call(common, work)
 
 
+@app.command
+def adopt(
+    *,
+    from_: Annotated[
+        Literal["auto", "bun", "golang-migrate", "dbmate", "goose"],
+        Parameter(name="--from", help="the tool whose history to take over"),
+    ] = "auto",
+    forget_missing: Annotated[
+        bool, Parameter(help="leave out recorded versions that have no migration file")
+    ] = False,
+    force: Annotated[
+        bool,
+        Parameter(
+            help="despite a held Bun lock, or to record versions the other tool applied "
+            "after an earlier adopt"
+        ),
+    ] = False,
+    dry_run: Annotated[bool, Parameter(help="print the mapping; write nothing")] = False,
+    common: Common | None = None,
+) -> int:
+    """Take over a database another tool manages (Bun/the Go tool, golang-migrate,
+    dbmate, goose): record what it applied, keep the Go seed history."""
+    from .adopt import adopt_command
+
+    return adopt_command(
+        common, tool=from_, forget_missing=forget_missing, force=force, dry_run=dry_run
+    )
+
+
 # -- seeds ---------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from ..audit import actor
 from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
 from ..config import Settings
 from ..errors import Refused, StaleRegistry
+from ..foreign import is_adopted_checksum, refuse_if_foreign
 from ..reports import SeedItem, SeedReport
 from ..session import audited, locked, session
 from .graph import graph_problems, select_seeds
@@ -47,12 +48,16 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
             note = f"version {', '.join(older)} applied before" if older else None
             items.append(item("pending", note=note))
         elif h.status == "Active":
-            modified = h.checksum != e.checksum
+            modified = h.checksum != e.checksum and not is_adopted_checksum(h.checksum)
             items.append(
                 item(
                     "modified" if modified else "applied",
                     applied_at=h.applied_at,
-                    note="modified since applied (same version)" if modified else None,
+                    note="modified since applied (same version)"
+                    if modified
+                    else "applied by the Go tool (adopted)"
+                    if is_adopted_checksum(h.checksum)
+                    else None,
                 )
             )
         elif h.error:
@@ -138,6 +143,7 @@ async def run_seed_clean(
         )
     s = quote_ident(settings.schema)
     async with session(settings, "seed-clean") as conn, locked(settings, conn):
+        await refuse_if_foreign(conn, settings.schema, "seed-clean")
         await ensure_bookkeeping(conn, settings.schema)
         async with audited(conn, settings, "seed-clean") as audit:
             items, problems = await _orphans(conn, settings)

@@ -16,6 +16,7 @@ import secrets
 import sys
 import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from ..errors import (
     TrenovaDBError,
     ValidationError,
 )
+from ..foreign import is_adopted_checksum, refuse_if_foreign
 from ..lock import RunLock, lost_lock
 from ..migrator import audit_refused
 from ..reports import SeedItem, SeedReport
@@ -283,7 +285,8 @@ def _plan(
     for e in selected:
         h = active.get((e.name, e.version))
         if h is not None and not force:
-            modified = h.checksum != e.checksum
+            # An adopted Go checksum (md5 of the Go seed) means "applied", never "modified".
+            modified = h.checksum != e.checksum and not is_adopted_checksum(h.checksum)
             items[e.name] = SeedItem(
                 name=e.name,
                 version=e.version,
@@ -328,6 +331,9 @@ async def run_seeds(
     report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
     async with session(settings, "seed") as conn:
         history = await read_seed_history(conn, settings.schema, env.value)
+        if not history or not isinstance(history[0].applied_at, datetime):
+            # No history of ours (or the Go seeder's, epoch seconds): whose is it?
+            await refuse_if_foreign(conn, settings.schema, "seed")
         items, todo = _plan(selected, history, force=force)
         if dry_run or not todo:
             report.seeds = [items[e.name] for e in selected]
@@ -557,6 +563,8 @@ async def run_seed_rollback(
     seed = load_seed(settings.seeds_dir, entry)
     async with session(settings, "seed-rollback") as conn:
         history = await read_seed_history(conn, settings.schema, env.value)
+        if not history or not isinstance(history[0].applied_at, datetime):
+            await refuse_if_foreign(conn, settings.schema, "seed-rollback")
     if not any(h.name == name and h.status == "Active" for h in history):
         raise HistoryMismatch(
             f"seed {name} is not applied in {env.value}; nothing to roll back",
