@@ -193,7 +193,7 @@ def goose_database(url: str, folder: Path, rows: Iterable[tuple[int, bool]]) -> 
     )
 
 
-SEED = '''from trenova_db import Environment
+SEED = """from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 
 
@@ -206,7 +206,7 @@ class {cls}(BaseSeed):
 
     async def run(self, ctx: SeedContext) -> None:
 {body}
-'''
+"""
 
 ALL_ENVS = (
     "(Environment.PRODUCTION, Environment.STAGING, Environment.DEVELOPMENT, Environment.TEST)"
@@ -263,7 +263,7 @@ def bun_project(tmp_path: Path) -> tuple[Path, Path]:
 
 
 _SNAPSHOT = """
-SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind || ' ' ||
+SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' ||
        coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
                                    || CASE WHEN a.attnotnull THEN '!' ELSE '' END, ','
                                    ORDER BY a.attnum)
@@ -285,7 +285,7 @@ ORDER BY 1
 """
 
 
-async def _snapshot(url: str) -> list[str]:
+async def _snapshot(url: str, skip_rows: tuple[str, ...]) -> list[str]:
     conn = await asyncpg.connect(url)
     try:
         out = [r[0] for r in await conn.fetch(_SNAPSHOT)]
@@ -294,6 +294,8 @@ async def _snapshot(url: str) -> list[str]:
             "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
         )
         for (table,) in tables:
+            if table in skip_rows:
+                continue
             rows = await conn.fetchval(
                 f"SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM {table} t"
             )
@@ -303,9 +305,10 @@ async def _snapshot(url: str) -> list[str]:
         await conn.close()
 
 
-def snapshot(url: str) -> list[str]:
-    """Every object (with columns, enum labels and type oids) and every row."""
-    return anyio.run(_snapshot, url)
+def snapshot(url: str, *, skip_rows: tuple[str, ...] = ()) -> list[str]:
+    """Every object (with columns, enum labels and type oids) and every row
+    (but those of the tables in ``skip_rows``)."""
+    return anyio.run(_snapshot, url, skip_rows)
 
 
 def trenova_tables(url: str) -> list[str]:

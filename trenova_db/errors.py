@@ -158,7 +158,12 @@ class HistoryMismatch(ValidationError):
 
 class ForeignHistory(HistoryMismatch):
     """Another tool (Bun, golang-migrate, dbmate, goose, the Go seeder) keeps this
-    database's history and trenova-db has not taken it over: run ``trenova-db adopt``."""
+    database's history and trenova-db has not taken it over: run ``trenova-db adopt``.
+
+    ``found`` is what was found (a ``trenova_db.foreign.Survey``), when known.
+    """
+
+    found: object = None
 
 
 class StaleRegistry(ValidationError):

@@ -44,6 +44,7 @@ __all__ = [
     "read_rows",
     "refusal",
     "refuse_if_foreign",
+    "retarget",
     "survey",
 ]
 
@@ -278,6 +279,15 @@ def refusal(found: Survey, command: str) -> ForeignHistory:
     )
 
 
+def retarget(exc: ForeignHistory, command: str) -> ForeignHistory:
+    """The same refusal, worded for the command the user ran (setup runs migrate)."""
+    if isinstance(exc.found, Survey):
+        again = refusal(exc.found, command)
+        again.found = exc.found
+        return again
+    return exc
+
+
 async def refuse_if_foreign(conn: Any, schema: str, command: str) -> None:
     """Raise ForeignHistory when another tool's history is here and trenova-db's is not.
 
@@ -287,7 +297,9 @@ async def refuse_if_foreign(conn: Any, schema: str, command: str) -> None:
     found = survey(await read_catalog(conn, schema))
     if found.ours or not found.foreign:
         return
-    raise refusal(found, command)
+    exc = refusal(found, command)
+    exc.found = found
+    raise exc
 
 
 # -- reading each tool's history (pure parsers over fetched rows) -------------------

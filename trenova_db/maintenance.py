@@ -7,7 +7,8 @@ from typing import Any
 from .audit import find_abandoned
 from .bookkeeping import quote_ident
 from .config import Settings
-from .errors import Refused, TrenovaDBError
+from .errors import ForeignHistory, Refused, TrenovaDBError
+from .foreign import retarget
 from .migrator import audit_refused, run_migrate, run_status
 from .plan import summarise_status
 from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
@@ -53,6 +54,8 @@ async def run_setup(
         seeded = await run_seeds(settings, verbose=verbose, parallel=parallel, progress=progress)
         details["seeded"] = [s.name for s in seeded.seeds if s.state == "applied"]
         outcome = "success"
+    except ForeignHistory as exc:  # another tool's history: worded for setup
+        raise retarget(exc, "setup") from None
     except TrenovaDBError as exc:
         details["error"] = str(exc)
         raise
