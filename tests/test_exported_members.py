@@ -23,6 +23,5 @@ def test_library_entry_points_are_coroutines() -> None:
     import inspect
 
     names = ("migrate", "rollback", "status", "repair", "seed", "setup", "reset", "dump", "lint")
-    names = (*names, "adopt")
-    for name in (*names, "wait"):
+    for name in (*names, "wait", "adopt"):
         assert inspect.iscoroutinefunction(getattr(trenova_db, name)), name
