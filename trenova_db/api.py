@@ -249,7 +249,7 @@ async def adopt(
     ``seed_history`` trenova-db's, keeping every row. ``dry_run``: the mapping
     only, nothing written. ``force``: despite a held Bun lock, or to record
     versions the other tool applied after an earlier adopt."""
-    from .adopt import run_adopt
+    from .takeover import run_adopt
 
     s = make_settings(
         database_url,

@@ -54,7 +54,7 @@ def adopt_command(
     force: bool,
     dry_run: bool,
 ) -> int:
-    from ..adopt import run_adopt
+    from ..takeover import run_adopt
 
     out = output_for(common)
     settings = with_database(settings_for(common), out)
