@@ -44,8 +44,9 @@ from .foreign import (
     read_rows,
     survey,
 )
-from .migrator import audit_refused, locked, session
+from .migrator import audit_refused
 from .reports import AdoptItem, AdoptReport
+from .session import locked, session
 
 __all__ = ["run_adopt"]
 
@@ -326,7 +327,7 @@ async def run_adopt(
                 await audit.finish("noop", {"tool": plan.tool})
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
-        async with locked(settings, "adopt"):
+        async with locked(settings, conn):
             plan = await _plan(conn, schema, files, tool, **opts)  # again, under the lock
             if plan.problems:
                 exc = _refuse(plan)
