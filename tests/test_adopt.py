@@ -553,3 +553,72 @@ def test_adopted_times_are_the_foreign_ones(trenova_database: str, tmp_path: Pat
     bun_database(trenova_database, sql)
     report = run(lambda: adopt(trenova_database, migrations_dir=sql))
     assert report.migrations[0].applied_at == datetime.fromtimestamp(1751300000, tz=UTC)
+
+
+def test_go_rows_with_an_environment_alias_are_kept_under_trenova_db_s_name(
+    trenova_database: str, cli: Cli, tmp_path: Path
+) -> None:
+    url = trenova_database
+    sql, seeds = bun_project(tmp_path)
+    bun_database(
+        url,
+        sql,
+        seeds=(("USStates", "prod", "Active"), ("AdminAccount", "production", "Inactive")),
+    )
+    a = args(url, sql, seeds)
+    assert cli("adopt", *a).code == 0
+    assert fetch_all(
+        url, "SELECT name, environment, status::text FROM seed_history ORDER BY id"
+    ) == [("USStates", "production", "Active"), ("AdminAccount", "production", "Inactive")]
+    status = cli("status", *a, "--env", "prod", "--json").json()
+    # Active: applied; Inactive (the Go tool's failed run): pending, so seed runs it again.
+    assert {s["name"]: s["state"] for s in status["seeds"]} == {
+        "USStates": "applied",
+        "AdminAccount": "pending",
+    }
+
+
+def test_go_rows_that_collide_once_aliases_are_mapped_exit_4(
+    trenova_database: str, cli: Cli, tmp_path: Path
+) -> None:
+    url = trenova_database
+    sql, seeds = bun_project(tmp_path)
+    bun_database(
+        url, sql, seeds=(("USStates", "prod", "Active"), ("USStates", "production", "Active"))
+    )
+    before = snapshot(url)
+    result = cli("adopt", *args(url, sql, seeds))
+    assert result.code == 4
+    assert (
+        f"  - seed_history id {pulid('seed', 1)} (USStates 1.0.0, production): the same seed, "
+        f"version and environment as seed_history id {pulid('seed', 0)}\n" in result.err
+    )
+    assert snapshot(url) == before
+
+
+def test_goose_s_own_version_0_row_and_rolled_back_versions_are_not_recorded() -> None:
+    from trenova_db.foreign import parse_goose
+
+    problems: list[str] = []
+    rows = [(1, 0, True, None), (2, V1, True, None), (3, V2, True, None), (4, V2, False, None)]
+    assert [m.version for m in parse_goose(rows, problems)] == [V1]
+    assert problems == []
+
+
+def test_dbmate_versions_that_are_the_same_number_contradict_each_other() -> None:
+    from trenova_db.foreign import parse_dbmate
+
+    problems: list[str] = []
+    assert [m.version for m in parse_dbmate([("001",), ("1",), ("2",)], problems)] == [1, 2]
+    assert problems == ["schema_migrations (dbmate): row '001' and row '1' both record version 1"]
+
+
+def test_golang_migrate_with_several_rows_contradicts_itself() -> None:
+    from trenova_db.foreign import parse_golang_migrate
+
+    problems: list[str] = []
+    assert parse_golang_migrate([(1, False), (2, False)], [1, 2], problems) == ([], None)
+    assert problems == [
+        "schema_migrations holds 2 rows ((1, dirty=False), (2, dirty=False)); "
+        "golang-migrate keeps exactly one"
+    ]
