@@ -6,6 +6,8 @@ Library use (a service on boot)::
     report = await trenova_db.migrate(dsn, migrations_dir="sql")
 """
 
+import logging as _logging
+
 from .api import (
     adopt,
     create,
@@ -63,6 +65,11 @@ from .reports import (
 )
 
 __version__ = "0.1.0"
+
+# A library adds no handler of its own (the application decides where records
+# go); the null handler keeps Python's last-resort handler from printing our
+# warnings on stderr when the application configured none.
+_logging.getLogger("trenova_db").addHandler(_logging.NullHandler())
 
 __all__ = [
     "AdoptItem",

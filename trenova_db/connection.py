@@ -12,7 +12,6 @@ import logging
 import math
 import os
 import socket
-import sys
 import time
 import weakref
 from typing import Any
@@ -36,7 +35,8 @@ __all__ = [
     "translate_query_error",
 ]
 
-log = logging.getLogger("trenova_db")
+log = logging.getLogger("trenova_db.connection")
+_sql_log = logging.getLogger("trenova_db.sql")
 
 APPLICATION_NAME = "trenova-db"
 
@@ -73,9 +73,16 @@ def _debug_logger(record: Any) -> None:
 
 
 def _print_statement(query: str, elapsed: float, exception: BaseException | None) -> None:
+    """A DEBUG record on ``trenova_db.sql`` (the CLI shows them on stderr)."""
     status = f" ERROR {exception!r}" if exception else ""
     text = " ".join(str(query).split())
-    print(f"[trenova-db] {elapsed * 1000:8.2f} ms  {text}{status}", file=sys.stderr)
+    _sql_log.debug(
+        "%8.2f ms  %s%s",
+        elapsed * 1000,
+        text,
+        status,
+        extra={"event": "sql", "duration_ms": elapsed * 1000, "sql": text},
+    )
 
 
 # Connections opened with debug=True. asyncpg's query logger does not see

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from . import bookkeeping
+from . import bookkeeping, logs
 from .apply import Applier
 from .audit import Audit, actor, audit_values, host, mark_abandoned, outcome_of
 from .bookkeeping import History, ensure_bookkeeping, read_history
@@ -115,6 +115,30 @@ async def run_migrate(
         dry_run=dry_run,
         ignored_files=list(files.ignored),
     )
+    try:
+        await _migrate(settings, files, report, dry_run, verbose, allow_out_of_order, progress)
+    except HistoryMismatch as exc:
+        logs.history_problems(exc, database=report.database)
+        raise
+    finally:
+        # Whatever committed is logged, also when a later migration failed.
+        if not dry_run:
+            for item in report.applied:
+                logs.migration_done(item, direction="up", database=report.database)
+            logs.abandoned_runs(report.abandoned, database=report.database)
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    return report
+
+
+async def _migrate(
+    settings: Settings,
+    files: MigrationSet,
+    report: MigrateReport,
+    dry_run: bool,
+    verbose: bool,
+    allow_out_of_order: bool,
+    progress: ProgressCallback | None,
+) -> None:
     async with session(settings, "migrate") as conn:
         # The fast path's audit row says `noop`, finished: true unless this run
         # finds work, and then it becomes `running` before any work starts.
@@ -154,8 +178,6 @@ async def run_migrate(
                 allow_out_of_order=allow_out_of_order,
                 progress=progress,
             )
-    report.duration_ms = (time.perf_counter() - started) * 1000
-    return report
 
 
 async def _migrate_locked(
@@ -426,6 +448,7 @@ async def run_rollback(
                     item = _item(m, "rolled-back", verbose=verbose, down=True)
                     item.duration_ms = ms
                     report.rolled_back.append(item)
+                    logs.migration_done(item, direction="down", database=report.database)
             except BaseException as exc:
                 if isinstance(exc, Exception) and is_connection_loss(exc):
                     raise lost_lock(f"the connection broke: {exc}") from exc

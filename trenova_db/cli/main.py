@@ -12,6 +12,7 @@ from .common import parse_fast
 from .output import Output
 
 EXIT_USAGE = 2
+_DEBUG_VARS = ("TRENOVA_DB_DEBUG", "BUNDEBUG")
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
@@ -28,9 +29,26 @@ def _secret(args: list[str]) -> str | None:
     return None
 
 
+def _show_sql_on_stderr() -> None:
+    """``TRENOVA_DB_DEBUG``/``BUNDEBUG``: the library logs each statement at DEBUG on
+    ``trenova_db.sql``; the command line shows those records on stderr."""
+    import logging
+
+    sql = logging.getLogger("trenova_db.sql")
+    if any(getattr(h, "trenova_cli", False) for h in sql.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[trenova-db] %(message)s"))
+    handler.trenova_cli = True  # type: ignore[attr-defined]
+    sql.addHandler(handler)
+    sql.setLevel(logging.DEBUG)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trenova-db`` with ``argv``; returns the exit code (tests call this in-process)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if any(os.environ.get(v, "") not in ("", "0", "false", "no") for v in _DEBUG_VARS):
+        _show_sql_on_stderr()
     try:
         fast = parse_fast(args)
         if fast is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import anyio
 import msgspec
 
+from .. import logs
 from ..audit import actor, host
 from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
 from ..config import Settings, dsn_password, mask_secrets
@@ -34,6 +35,7 @@ from ..errors import (
     Refused,
     SeedFailed,
     SeedGraphError,
+    StaleRegistry,
     TrenovaDBError,
     ValidationError,
 )
@@ -220,6 +222,7 @@ class _Run:
                     f"seed {entry.name} ({where}) failed: {error}", seed=entry.name, hint=hint
                 )
             )
+            self._log(self.items[entry.name])
             return
         self.items[entry.name] = SeedItem(
             name=entry.name,
@@ -229,6 +232,14 @@ class _Run:
             path=entry.path,
             duration_ms=details["duration_ms"],
             rows=details["rows"],
+        )
+        self._log(self.items[entry.name])
+
+    def _log(self, item: SeedItem) -> None:
+        logs.seed_done(
+            item,
+            environment=self.settings.environment.value,
+            database=self.settings.masked_url,
         )
 
 
@@ -325,6 +336,8 @@ async def run_seeds(
         registry = check_registry(settings.seeds_dir)
         selected = order_seeds(select_seeds(registry, settings.environment), registry)
     except ValidationError as exc:  # stale registry, bad files, cycle: nothing ran
+        if isinstance(exc, StaleRegistry):
+            logs.stale_registry(exc, seeds_dir=str(settings.seeds_dir))
         await audit_refused(settings, "seed", exc)
         raise
     env = settings.environment
