@@ -186,3 +186,27 @@ def test_the_reports_json_has_file_line_rule_and_severity(tmp_path: Path) -> Non
         "rule": "require-concurrent-index-creation",
         "severity": "error",
     }
+
+
+@needs_squawk
+def test_dropping_in_a_down_file_is_not_a_finding_but_dropping_a_database_is(
+    tmp_path: Path,
+) -> None:
+    paths = write(
+        tmp_path,
+        {
+            "1_t.tx.down.sql": "DROP TABLE t;\nDROP FUNCTION f();\n",
+            "2_t.tx.up.sql": "DROP TABLE t;\n",
+        },
+    )
+    report = lint_files(paths, LintConfig(), root=tmp_path)
+    assert [(f.file, f.rule) for f in report.findings] == [("2_t.tx.up.sql", "ban-drop-table")]
+
+
+@needs_squawk
+def test_the_projects_own_migrations_pass_lint() -> None:
+    from tests.conftest import ROOT
+
+    report = lint_files((ROOT / "sql").glob("*.sql"), LintConfig(), root=ROOT)
+    assert [f for f in report.findings if f.severity == "error"] == []
+    assert len(report.files) == len(list((ROOT / "sql").glob("*.sql")))

@@ -170,3 +170,39 @@ def test_sql_is_logged_at_debug_only_when_debugging(
     statements = [r.sql for r in records(caplog, "trenova_db.sql")]  # type: ignore[attr-defined]
     assert any("CREATE TABLE b (id int)" in s for s in statements)
     assert all(r.levelno == logging.DEBUG for r in records(caplog, "trenova_db.sql"))
+
+
+def test_a_generated_admin_password_reaches_the_caller_only_in_the_report(
+    trenova_database: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.conftest import ROOT, query
+
+    monkeypatch.delenv("TRENOVA_ADMIN_PASSWORD", raising=False)
+    caplog.set_level(logging.DEBUG, logger="trenova_db")
+    monkeypatch.setenv("TRENOVA_DB_DEBUG", "1")  # even the SQL log must not carry it
+    report = run(
+        lambda: trenova_db.setup(
+            trenova_database,
+            migrations_dir=ROOT / "sql",
+            seeds_dir=ROOT / "seeds",
+            environment="production",
+        )
+    )
+    (admin,) = [s for s in report.seed.seeds if s.name == "AdminAccount"]
+    assert admin.secrets is not None
+    ((label, password),) = admin.secrets.items()
+    assert label.startswith("password of the admin user admin@trenova.app")
+    assert len(password) >= 16
+    assert not [
+        r for r in caplog.records if password in r.getMessage() or password in str(r.__dict__)
+    ]
+    assert capsys.readouterr() == ("", "")
+    stored = query(
+        trenova_database,
+        "SELECT (SELECT string_agg(t::text, ' ') FROM seed_history t) || "
+        "(SELECT string_agg(t::text, ' ') FROM trenova_db_audit t)",
+    )[0][0]
+    assert password not in stored

@@ -252,9 +252,13 @@ def test_a_generated_admin_password_is_shown_once_and_stored_only_as_its_hash(
 ) -> None:
     monkeypatch.delenv("TRENOVA_ADMIN_PASSWORD", raising=False)
     first = seed(cli, database)
-    shown = [line for line in first.err.splitlines() if "created admin user" in line]
+    shown = [line for line in first.err.splitlines() if "password of the admin user" in line]
     assert len(shown) == 1, first.err
-    password = shown[0].split(" with password ")[1].split(" ")[0]
+    assert shown[0].startswith(
+        "AdminAccount: password of the admin user admin@trenova.app (change it at first "
+        "login; set TRENOVA_ADMIN_PASSWORD to choose it): "
+    )
+    password = shown[0].rsplit(": ", 1)[1]
     assert len(password) >= 16
     hashed, must_change = one(database, "SELECT password, must_change_password FROM users")
     assert bcrypt.checkpw(password.encode(), hashed.encode())
@@ -265,7 +269,7 @@ def test_a_generated_admin_password_is_shown_once_and_stored_only_as_its_hash(
         (text,) = one(database, f"SELECT coalesce(string_agg(t::text, ' '), '') FROM {table} t")
         assert text and password not in text, table
     again = seed(cli, database, "--force")
-    assert "created admin user" not in again.err
+    assert "password of the admin user" not in again.err
     assert one(database, "SELECT password FROM users")[0] == hashed
 
 

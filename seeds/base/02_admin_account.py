@@ -17,7 +17,6 @@ An existing admin account is never touched, least of all its password.
 """
 
 import os
-import sys
 
 from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
@@ -156,8 +155,8 @@ class AdminAccountSeed(BaseSeed):
         if generated is not None:
             # Shown once, when the account is created; only the bcrypt hash is
             # stored, and nothing of it reaches seed_history or a log.
-            print(
-                f"trenova-db: created admin user {ADMIN_EMAIL} with password {generated} "
-                f"(change it at first login; set {PASSWORD_ENV} to choose it)",
-                file=sys.stderr,
+            ctx.report_secret(
+                f"password of the admin user {ADMIN_EMAIL} (change it at first login; "
+                f"set {PASSWORD_ENV} to choose it)",
+                generated,
             )

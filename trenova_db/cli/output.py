@@ -91,6 +91,8 @@ class Output:
         return exc.exit_code
 
     def emit(self, report: Any) -> None:
+        # First, and on stderr only: a JSON document on stdout ends up in CI logs.
+        self._show_secrets(report)
         if self.json:
             raw = _json.encode(report).decode()
             sys.stdout.write(mask_secrets(raw, self.secret) + "\n")
@@ -101,6 +103,15 @@ class Output:
             self.line(msgspec.json.format(_json.encode(report)).decode())
         else:
             render(self, report)
+
+    def _show_secrets(self, report: Any) -> None:
+        """Secrets a seed generated: shown once, on stderr, then dropped from the
+        report (never in stdout's JSON, a log or a table)."""
+        seed = report if isinstance(report, SeedReport) else getattr(report, "seed", None)
+        for item in getattr(seed, "seeds", None) or []:
+            for label, value in (item.secrets or {}).items():
+                print(f"{item.name}: {label}: {value}", file=sys.stderr, flush=True)
+            item.secrets = None
 
     def table(self, title: str, columns: list[str], rows: list[list[str]]) -> None:
         if not rows:

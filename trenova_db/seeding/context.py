@@ -87,6 +87,7 @@ class SeedContext:
     environment: Environment
     seed_name: str
     rows: dict[str, int]
+    secrets: dict[str, str]
 
     def __init__(
         self, conn: asyncpg.Connection, environment: Environment, *, seed_name: str
@@ -95,12 +96,23 @@ class SeedContext:
         self.environment = environment
         self.seed_name = seed_name
         self.rows = {}
+        self.secrets = {}
         self._business_unit: asyncpg.Record | None = None
         self._organization: asyncpg.Record | None = None
         self._states: dict[str, asyncpg.Record] | None = None
         self._roles: dict[tuple[str, str], asyncpg.Record] = {}
         self._columns: dict[str, frozenset[str]] = {}
         self._permission_view_checked = False
+
+    def report_secret(self, label: str, value: str) -> None:
+        """Hand a secret the seed generated (a password) to whoever runs it.
+
+        It reaches the caller in the returned report (``SeedItem.secrets``) and
+        the CLI shows it once, on stderr, only if the seed's transaction
+        commits; it is never written to seed_history, the audit table or a
+        log record.
+        """
+        self.secrets[label] = value
 
     def __repr__(self) -> str:
         return f"SeedContext(seed_name={self.seed_name!r}, environment={self.environment.value!r})"

@@ -232,6 +232,7 @@ class _Run:
             path=entry.path,
             duration_ms=details["duration_ms"],
             rows=details["rows"],
+            secrets=dict(ctx.secrets) or None,
         )
         self._log(self.items[entry.name])
 
