@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import trenova_db
-from tests.conftest import run, write_migrations
+from tests.conftest import CliResult, run, write_migrations
 from trenova_db.errors import HistoryMismatch, SeedFailed
 
 FILES = {
@@ -206,3 +207,24 @@ def test_a_generated_admin_password_reaches_the_caller_only_in_the_report(
         "(SELECT string_agg(t::text, ' ') FROM trenova_db_audit t)",
     )[0][0]
     assert password not in stored
+
+
+def test_the_cli_shows_sql_on_stderr_only_for_the_command_run_with_debug(
+    cli: Callable[..., CliResult],
+    trenova_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_migrations(tmp_path / "sql", FILES)
+    monkeypatch.setenv("BUNDEBUG", "1")
+    shown = cli("migrate", "--database-url", trenova_database)
+    assert shown.code == 0
+    assert any(
+        line.startswith("[trenova-db] ") and "CREATE TABLE b (id int)" in line
+        for line in shown.err.splitlines()
+    )
+    monkeypatch.delenv("BUNDEBUG")
+    quiet = cli("status", "--database-url", trenova_database)
+    assert quiet.code == 0
+    assert "[trenova-db] " not in quiet.err
+    assert logging.getLogger("trenova_db.sql").handlers == []

@@ -361,5 +361,8 @@ def resolve_settings(
         out["statement_timeout"] = parse_duration(
             merged["statement_timeout"], name="statement-timeout"
         )
-    out["debug"] = environ.get("TRENOVA_DB_DEBUG", "") not in ("", "0", "false", "no")
+    out["debug"] = any(
+        environ.get(var, "") not in ("", "0", "false", "no")
+        for var in ("TRENOVA_DB_DEBUG", "BUNDEBUG")
+    )
     return Settings(**out)

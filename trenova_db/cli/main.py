@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..config import dsn_password
 from ..errors import ConfigurationError, TrenovaDBError
@@ -29,26 +31,47 @@ def _secret(args: list[str]) -> str | None:
     return None
 
 
-def _show_sql_on_stderr() -> None:
-    """``TRENOVA_DB_DEBUG``/``BUNDEBUG``: the library logs each statement at DEBUG on
-    ``trenova_db.sql``; the command line shows those records on stderr."""
-    import logging
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record, so a command
+    run in-process (tests, a REPL) never writes to a stream that has since closed."""
 
-    sql = logging.getLogger("trenova_db.sql")
-    if any(getattr(h, "trenova_cli", False) for h in sql.handlers):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _sql_on_stderr(enabled: bool) -> Iterator[None]:
+    """``TRENOVA_DB_DEBUG``/``BUNDEBUG``: the library logs each statement at DEBUG on
+    ``trenova_db.sql``; for the length of one command, the CLI shows them on stderr."""
+    if not enabled:
+        yield
         return
-    handler = logging.StreamHandler(sys.stderr)
+    sql = logging.getLogger("trenova_db.sql")
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("[trenova-db] %(message)s"))
-    handler.trenova_cli = True  # type: ignore[attr-defined]
+    level = sql.level
     sql.addHandler(handler)
     sql.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        sql.removeHandler(handler)
+        sql.setLevel(level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trenova-db`` with ``argv``; returns the exit code (tests call this in-process)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if any(os.environ.get(v, "") not in ("", "0", "false", "no") for v in _DEBUG_VARS):
-        _show_sql_on_stderr()
+    debug = any(os.environ.get(v, "") not in ("", "0", "false", "no") for v in _DEBUG_VARS)
+    with _sql_on_stderr(debug):
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
     try:
         fast = parse_fast(args)
         if fast is not None:
