@@ -343,6 +343,7 @@ COMMANDS = [
     ("repair",),
     ("repair", "--baseline", str(V3)),
     ("seed-clean", "--force"),
+    ("seed-check",),
 ]
 
 
@@ -622,3 +623,33 @@ def test_golang_migrate_with_several_rows_contradicts_itself() -> None:
         "schema_migrations holds 2 rows ((1, dirty=False), (2, dirty=False)); "
         "golang-migrate keeps exactly one"
     ]
+
+
+def test_seed_rollback_on_a_go_managed_database_exits_4_and_runs_nothing(
+    trenova_database: str, cli: Cli, tmp_path: Path
+) -> None:
+    url = trenova_database
+    sql, seeds = bun_project(tmp_path)
+    (seeds / "base" / "00_us_states.py").write_text(
+        "from trenova_db import Environment\n"
+        "from trenova_db.seeding import BaseSeed, SeedContext\n\n\n"
+        "class USStatesSeed(BaseSeed):\n"
+        '    name = "USStates"\n'
+        '    version = "1.0.0"\n'
+        '    description = "Creates all US states and DC"\n'
+        "    environments = (Environment.DEVELOPMENT,)\n"
+        "    depends_on = ()\n\n"
+        "    async def run(self, ctx: SeedContext) -> None:\n"
+        "        pass\n\n"
+        "    async def rollback(self, ctx: SeedContext) -> None:\n"
+        '        await ctx.conn.execute("DROP TABLE us_states")\n'
+    )
+    from trenova_db.seeding.registry import sync_registry
+
+    sync_registry(seeds)
+    bun_database(url, sql)
+    before = snapshot(url)
+    result = cli("seed-rollback", "USStates", *args(url, sql, seeds))
+    assert result.code == 4, result.err
+    assert result.err == BUN_REFUSAL.format(command="seed-rollback")
+    assert snapshot(url) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -90,6 +91,9 @@ async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[
         )
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         rows = []
+    if not rows or not isinstance(rows[0]["applied_at"], datetime):
+        # No history of ours (or the Go seeder's, epoch seconds): never misread it.
+        await refuse_if_foreign(conn, settings.schema, "seed-check")
     items = [
         SeedItem(
             name=r["name"],
