@@ -267,6 +267,36 @@ def test_a_cut_work_connection_stops_the_run_and_the_report_matches_the_history(
     assert outcomes[-1] == ("migrate", "failed", False)
 
 
+def test_what_the_lost_session_may_still_commit_is_reported_as_unknown_never_as_not_applied(
+    trenova_database: str, proxy: Proxy, tmp_path: Path
+) -> None:
+    sql = slow_migrations(tmp_path / "sql", count=1, sleep=3)
+    # The wait for the lost session is bounded by --lock-timeout.
+    run = start(
+        "migrate",
+        "--json",
+        "--lock-timeout",
+        "0.3s",
+        "--migrations-dir",
+        str(sql),
+        url=proxy.url,
+        cwd=tmp_path,
+    )
+    backend = backend_of(trenova_database, run.pid, running="pg_sleep")
+    proxy.cut(backend, trenova_database)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1, err
+    doc = msgspec.json.decode(out)
+    assert doc["unknown"] == ["whether 000001_t1.tx.up.sql (version 1) was applied"]
+    assert doc["hint"].startswith(
+        f"the lost session (server pid {backend}) was still running after 0.3s; "
+    )
+    assert "done" not in doc
+    assert "unknown (not verified): whether 000001_t1.tx.up.sql (version 1) was applied" in err
+    wait_gone(trenova_database, backend)
+    assert applied(trenova_database) == [1]  # it did commit, later: "unknown" was right
+
+
 def test_a_cut_connection_between_migrations_stops_before_the_next_statement(
     trenova_database: str, proxy: Proxy, tmp_path: Path
 ) -> None:

@@ -115,8 +115,8 @@ class LostLock(TrenovaDBError):
         super().__init__(message, hint=hint)
         self.unknown: list[str] = []
 
-    def __str__(self) -> str:
-        text = super().__str__()
+    def render(self) -> str:
+        text = super().render()
         if self.unknown:
             head, sep, tail = text.partition("\n  hint: ")
             head += "\n  unknown (not verified): " + "; ".join(self.unknown)

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from ..config import mask_secrets
-from ..errors import Refused, TrenovaDBError
+from ..errors import LostLock, Refused, TrenovaDBError
 from ..reports import (
     DumpReport,
     LintReport,
@@ -80,6 +80,8 @@ class Output:
                 "hint": mask_secrets(exc.hint, self.secret) if exc.hint else None,
                 "exit_code": exc.exit_code,
             }
+            if isinstance(exc, LostLock) and exc.unknown:  # what could not be verified
+                doc["unknown"] = exc.unknown
             if exc.done:
                 doc["done"] = exc.done
             problems = getattr(exc, "problems", None)
