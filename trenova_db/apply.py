@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from .bookkeeping import quote_ident, quote_literal
 from .connection import is_connection_loss
 from .discovery import MigrationFile
 from .errors import LostLock, MigrationFailed, ValidationError
 from .lock import lost_lock
+from .stores import MigrationStore
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -54,10 +54,6 @@ _STAMP_RELAXED = (
     "SELECT set_config('trenova_db.started', clock_timestamp()::text, true), "
     "set_config('synchronous_commit', 'off', true);\n"
 )
-_DURATION = (
-    "(extract(epoch FROM clock_timestamp() - "
-    "current_setting('trenova_db.started')::timestamptz) * 1000)::integer"
-)
 
 
 class Applier:
@@ -72,7 +68,7 @@ class Applier:
         before_statement: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.conn = conn
-        self.table = f"{quote_ident(schema)}.schema_migrations"
+        self.store = MigrationStore(schema)
         self.actor = actor
         # The run lock's check, awaited before every message (no round trip):
         # nothing is sent once the lock is known to be gone.
@@ -207,13 +203,7 @@ class Applier:
         except asyncpg.PostgresError:
             await self._rollback_quietly()
         self.in_flight = []
-        committed = {
-            r[0]
-            for r in await self.conn.fetch(
-                f"SELECT version FROM {self.table} WHERE version = ANY($1::bigint[])",
-                [m.version for m in group],
-            )
-        }
+        committed = await self.store.committed(self.conn, [m.version for m in group])
         self.committed.extend(m for m in group if m.version in committed)
         for m in group:
             if m.version not in committed:
@@ -232,17 +222,10 @@ class Applier:
             raise
 
     async def durations(self, batch: int) -> dict[int, int]:
-        rows = await self.conn.fetch(
-            f"SELECT version, duration_ms FROM {self.table} WHERE batch = $1", batch
-        )
-        return {int(r[0]): int(r[1]) for r in rows}
+        return await self.store.durations(self.conn, batch)
 
     def _row(self, m: MigrationFile, batch: int) -> str:
-        return (
-            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, duration_ms, "
-            f"batch) VALUES ({m.version}, {quote_literal(m.name)}, 'tx', "
-            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {_DURATION}, {batch})"
-        )
+        return self.store.applied_row(m, batch, self.actor)
 
     async def apply_notx(self, m: MigrationFile, *, batch: int) -> int:
         from .splitter import split_statements
@@ -251,20 +234,11 @@ class Applier:
         started = time.perf_counter()
         v = m.version
         self.in_flight = [m]
-        await self._send(
-            f"INSERT INTO {self.table} (version, name, kind, checksum, applied_by, batch, "
-            f"dirty, statements_done) VALUES ({v}, {quote_literal(m.name)}, 'notx', "
-            f"{quote_literal(m.checksum)}, {quote_literal(self.actor)}, {batch}, true, 0)",
-            m,
-        )
+        await self._send(self.store.dirty_row(m, batch, self.actor), m)
         await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
         await self._send(_RESET_SESSION, m)
         elapsed = int((time.perf_counter() - started) * 1000)
-        await self._send(
-            f"UPDATE {self.table} SET dirty = false, error = NULL, duration_ms = {elapsed}, "
-            f"applied_at = clock_timestamp() WHERE version = {v}",
-            m,
-        )
+        await self._send(self.store.mark_clean(v, elapsed), m)
         self.in_flight = []
         self.committed.append(m)
         return elapsed
@@ -274,7 +248,7 @@ class Applier:
     async def rollback(self, m: MigrationFile) -> int:
         assert m.down_sql is not None and m.down_path is not None
         started = time.perf_counter()
-        delete = f"DELETE FROM {self.table} WHERE version = {m.version}"
+        delete = self.store.forget_sql(m.version)
         self.in_flight = [m]
         if m.down_kind == "tx":
             prefix = "BEGIN;\n"
@@ -290,11 +264,7 @@ class Applier:
         else:
             # statements_done counts the down file's statements from here
             # on; the error column says which direction stopped.
-            await self._send(
-                f"UPDATE {self.table} SET dirty = true, statements_done = 0, "
-                f"error = 'rollback in progress' WHERE version = {m.version}",
-                m,
-            )
+            await self._send(self.store.rollback_started(m.version), m)
             from .splitter import split_statements
 
             statements = split_statements(m.down_sql)
@@ -333,9 +303,7 @@ class Applier:
         self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, down: bool
     ) -> None:
         for i, st in enumerate(statements):
-            counter = (
-                f"UPDATE {self.table} SET statements_done = {i + 1} WHERE version = {m.version}"
-            )
+            counter = self.store.counter(m.version, i + 1)
             try:
                 try:
                     # "\n;" so a trailing -- comment cannot swallow the separator
@@ -362,11 +330,7 @@ class Applier:
                     statement=(i + 1, len(statements), st),
                     down=down,
                 )
-                await self._send(
-                    f"UPDATE {self.table} SET dirty = true, error = "
-                    f"{quote_literal(failure.message)} WHERE version = {m.version}",
-                    m,
-                )
+                await self._send(self.store.mark_failed(m.version, failure.message), m)
                 raise failure from exc
 
     async def _rollback_quietly(self) -> None:

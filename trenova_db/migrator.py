@@ -22,7 +22,7 @@ from typing import Any, Literal
 from . import bookkeeping, logs
 from .apply import Applier
 from .audit import Audit, actor, audit_values, host, mark_abandoned, outcome_of
-from .bookkeeping import History, ensure_bookkeeping, read_history
+from .bookkeeping import History, ensure_bookkeeping
 from .config import Environment, Settings
 from .discovery import MigrationFile, MigrationSet, discover_migrations
 from .errors import ConfigurationError, HistoryMismatch, LostLock, Refused, TrenovaDBError
@@ -39,6 +39,7 @@ from .reports import (
     StatusReport,
 )
 from .session import after_loss, audited, backend_pid, is_connection_loss, locked, session
+from .stores import MigrationStore
 
 __all__ = ["locked", "run_migrate", "run_repair", "run_rollback", "run_status", "session"]
 
@@ -145,7 +146,9 @@ async def _migrate(
         fast_audit = None
         if not dry_run:
             fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
-        history = await read_history(conn, settings.schema, audit_values=fast_audit, full=False)
+        history = await MigrationStore(settings.schema).read(
+            conn, audit_values=fast_audit, full=False
+        )
         if history.internal_version <= 0:  # never on an already-managed database
             await refuse_if_foreign(conn, settings.schema, "migrate")
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
@@ -192,9 +195,10 @@ async def _migrate_locked(
     progress: ProgressCallback | None,
 ) -> None:
     schema = settings.schema
+    store = MigrationStore(schema)
 
     async def still_needed() -> bool:
-        again = await read_history(conn, schema, full=False)
+        again = await store.read(conn, full=False)
         if _nothing_to_do(again, make_plan(files, again, allow_out_of_order=allow_out_of_order)):
             report.already_applied = len(again.applied)
             return False
@@ -214,7 +218,7 @@ async def _migrate_locked(
                 if audit.id is None:
                     await audit.start()
                 report.abandoned = [a.describe() for a in await mark_abandoned(conn, schema)]
-                history = await read_history(conn, schema)
+                history = await store.read(conn)
                 plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
                 plan.raise_if_invalid()
                 pending = list(plan.pending)
@@ -286,7 +290,7 @@ async def _verify_lost(
     lost backend has ended; what cannot be verified is unknown."""
     in_flight = list(applier.in_flight) if applier is not None else []
     history, note = await after_loss(
-        settings, [pid], lambda c: read_history(c, settings.schema, full=False)
+        settings, [pid], lambda c: MigrationStore(settings.schema).read(c, full=False)
     )
     if history is None:
         lost.unknown = [f"whether {m.label} (version {m.version}) was applied" for m in in_flight]
@@ -409,7 +413,7 @@ async def run_rollback(
         dry_run=dry_run,
     )
     async with session(settings, "rollback") as conn:
-        history = await read_history(conn, settings.schema)
+        history = await MigrationStore(settings.schema).read(conn)
         if history.internal_version <= 0:
             await refuse_if_foreign(conn, settings.schema, "rollback")
         chosen, problems = _select_rollback(files, history, target)
@@ -429,7 +433,7 @@ async def run_rollback(
             audited(conn, settings, "rollback", details={"target": target}) as audit,
         ):
             try:
-                history = await read_history(conn, settings.schema)
+                history = await MigrationStore(settings.schema).read(conn)
                 chosen, problems = _select_rollback(files, history, target)
                 if problems:
                     raise HistoryMismatch(
@@ -504,8 +508,8 @@ async def run_repair(
 async def _baseline(
     conn: Any, settings: Settings, files: MigrationSet, report: RepairReport, upto: int
 ) -> None:
-    s = bookkeeping.quote_ident(settings.schema)
-    recorded = (await read_history(conn, settings.schema)).applied
+    store = MigrationStore(settings.schema)
+    recorded = (await store.read(conn)).applied
     if recorded:
         # Like Flyway: a baseline describes a database trenova-db has never
         # migrated; on a history it would hide gaps a human must look at.
@@ -520,15 +524,7 @@ async def _baseline(
         for m in files.migrations:
             if m.version > upto:
                 continue
-            await conn.execute(
-                f"INSERT INTO {s}.schema_migrations (version, name, kind, checksum, applied_by, "
-                "batch) VALUES ($1, $2, $3, $4, $5, 0)",
-                m.version,
-                m.name,
-                m.kind,
-                m.checksum,
-                who,
-            )
+            await store.record_unrun(conn, m, who)
             report.actions.append(f"version {m.version} ({m.label}): recorded as applied, not run")
 
 
@@ -542,8 +538,8 @@ async def _repair(
     forget_missing: bool,
 ) -> None:
     by_version = files.by_version()
-    s = bookkeeping.quote_ident(settings.schema)
-    history = await read_history(conn, settings.schema)
+    store = MigrationStore(settings.schema)
+    history = await store.read(conn)
     rows = {r.version: r for r in history.applied}
     async with conn.transaction():
         if version is not None:
@@ -557,19 +553,14 @@ async def _repair(
                     "realigns changed checksums",
                 )
             if mark == "rolled-back":
-                await conn.execute(f"DELETE FROM {s}.schema_migrations WHERE version = $1", version)
+                await store.forget(conn, version)
                 report.actions.append(
                     f"version {version} ({row.name}): forgotten (marked rolled back)"
                 )
             else:
                 f = by_version.get(version)
                 checksum = f.checksum if f else row.checksum
-                await conn.execute(
-                    f"UPDATE {s}.schema_migrations SET dirty = false, error = NULL, "
-                    "checksum = $2 WHERE version = $1",
-                    version,
-                    checksum,
-                )
+                await store.mark_applied(conn, version, checksum)
                 report.actions.append(f"version {version} ({row.name}): marked applied")
         for row in history.applied:
             if row.version == version:
@@ -581,16 +572,10 @@ async def _repair(
                     f"`trenova-db repair --version {row.version} --applied` or `--rolled-back`"
                 )
             elif f is None and forget_missing:
-                await conn.execute(
-                    f"DELETE FROM {s}.schema_migrations WHERE version = $1", row.version
-                )
+                await store.forget(conn, row.version)
                 report.actions.append(f"version {row.version} ({row.name}): file gone, forgotten")
             elif f is not None and f.checksum != row.checksum:
-                await conn.execute(
-                    f"UPDATE {s}.schema_migrations SET checksum = $2 WHERE version = $1",
-                    row.version,
-                    f.checksum,
-                )
+                await store.realign(conn, row.version, f.checksum)
                 report.actions.append(
                     f"version {row.version} ({f.label}): checksum realigned to {f.checksum[:19]}..."
                 )
@@ -601,7 +586,7 @@ async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusRe
     if conn is None:
         async with session(settings, "status") as own:
             return await run_status(settings, conn=own)
-    history = await read_history(conn, settings.schema)
+    history = await MigrationStore(settings.schema).read(conn)
     if history.internal_version <= 0:
         await refuse_if_foreign(conn, settings.schema, "status")
     plan = make_plan(files, history, allow_out_of_order=False)

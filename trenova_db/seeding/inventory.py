@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from ..audit import actor
-from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
+from ..bookkeeping import ensure_bookkeeping
 from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..foreign import is_adopted_checksum, refuse_if_foreign
 from ..reports import SeedItem, SeedReport
 from ..session import audited, locked, session
+from ..stores import SeedHistoryStore
 from .graph import graph_problems, select_seeds
 from .model import Registry, RegistryEntry
 from .registry import registry_problems, require_seeds_dir, sync_registry
@@ -31,7 +30,7 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
     problems.extend(_registry_problems(settings, scanned))
     problems.extend(graph_problems(scanned))
     env = settings.environment
-    history = await read_seed_history(conn, settings.schema, env.value)
+    history = await SeedHistoryStore(settings.schema).read(conn, env.value)
     latest: dict[tuple[str, str], Any] = {}
     for row in history:  # ordered by applied_at: the last one wins
         latest[(row.name, row.version)] = row
@@ -83,14 +82,7 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
 async def _orphans(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[str]]:
     scanned = scan_seeds(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
     names = {e.name for e in scanned.seeds} if scanned else set()
-    s = quote_ident(settings.schema)
-    try:
-        rows = await conn.fetch(
-            f"SELECT name, version, environment, applied_at FROM {s}.seed_history "
-            "WHERE status <> 'Orphaned' ORDER BY name, version, environment"
-        )
-    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
-        rows = []
+    rows = await SeedHistoryStore(settings.schema).not_orphaned(conn)
     if not rows or not isinstance(rows[0]["applied_at"], datetime):
         # No history of ours (or the Go seeder's, epoch seconds): never misread it.
         await refuse_if_foreign(conn, settings.schema, "seed-check")
@@ -145,7 +137,6 @@ async def run_seed_clean(
             "seed-clean needs confirmation: no terminal to ask on",
             hint="run it in a terminal, or pass --force",
         )
-    s = quote_ident(settings.schema)
     async with session(settings, "seed-clean") as conn, locked(settings, conn):
         await refuse_if_foreign(conn, settings.schema, "seed-clean")
         await ensure_bookkeeping(conn, settings.schema)
@@ -153,13 +144,7 @@ async def run_seed_clean(
             items, problems = await _orphans(conn, settings)
             orphan_names = sorted({i.name for i in items})
             if orphan_names:
-                await conn.execute(
-                    f"UPDATE {s}.seed_history SET status = 'Orphaned', notes = "
-                    "'seed file removed; marked orphaned by ' || $2 || ' at ' || clock_timestamp() "
-                    "WHERE name = ANY($1::text[]) AND status <> 'Orphaned'",
-                    orphan_names,
-                    actor(),
-                )
+                await SeedHistoryStore(settings.schema).mark_orphaned(conn, orphan_names, actor())
             sync = sync_registry(settings.seeds_dir) if settings.seeds_dir.is_dir() else None
             for item in items:
                 item.note = "marked Orphaned"

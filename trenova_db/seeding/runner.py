@@ -25,7 +25,7 @@ import msgspec
 
 from .. import logs
 from ..audit import actor, host
-from ..bookkeeping import ensure_bookkeeping, quote_ident, read_seed_history
+from ..bookkeeping import ensure_bookkeeping
 from ..config import Settings, dsn_password, mask_secrets
 from ..connection import is_connection_loss
 from ..errors import (
@@ -44,6 +44,7 @@ from ..lock import RunLock, lost_lock
 from ..migrator import audit_refused
 from ..reports import SeedItem, SeedReport
 from ..session import after_loss, audited, backend_pid, locked, session
+from ..stores import SeedHistoryStore
 from .base import BaseSeed
 from .context import SeedContext
 from .graph import order_seeds, select_seeds
@@ -82,17 +83,6 @@ def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
     return cls()
 
 
-_UPSERT = """
-INSERT INTO {s}.seed_history AS h
-    (name, version, environment, checksum, applied_by, status, notes, error, details)
-VALUES ($1, $2, $3, $4, $5, $6::{s}.seed_status_enum, $7, $8, $9::jsonb)
-ON CONFLICT (name, version, environment) DO UPDATE SET
-    checksum = EXCLUDED.checksum, applied_at = clock_timestamp(),
-    applied_by = EXCLUDED.applied_by, status = EXCLUDED.status, notes = EXCLUDED.notes,
-    error = EXCLUDED.error, details = EXCLUDED.details
-"""
-
-
 class _Run:
     """One ``seed`` command: shared state of its workers."""
 
@@ -103,7 +93,7 @@ class _Run:
         self.force = force
         self.verbose = verbose
         self.lock = lock
-        self.upsert = _UPSERT.format(s=quote_ident(settings.schema))
+        self.store = SeedHistoryStore(settings.schema)
         self.items: dict[str, SeedItem] = {}
         self.failed: list[SeedFailed] = []
         self.secret = dsn_password(settings.database_url)
@@ -134,17 +124,17 @@ class _Run:
         error: str | None,
         details: dict[str, Any],
     ) -> None:
-        await conn.execute(
-            self.upsert,
-            entry.name,
-            entry.version,
-            self.settings.environment.value,
-            entry.checksum,
-            actor(),
-            status,
-            notes,
-            error,
-            _encode(details).decode(),
+        await self.store.record(
+            conn,
+            name=entry.name,
+            version=entry.version,
+            environment=self.settings.environment.value,
+            checksum=entry.checksum,
+            actor=actor(),
+            status=status,
+            notes=notes,
+            error=error,
+            details_json=_encode(details).decode(),
         )
 
     async def execute(self, conn: Any, entry: RegistryEntry, seed: BaseSeed) -> None:
@@ -344,7 +334,7 @@ async def run_seeds(
     env = settings.environment
     report = SeedReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
     async with session(settings, "seed") as conn:
-        history = await read_seed_history(conn, settings.schema, env.value)
+        history = await SeedHistoryStore(settings.schema).read(conn, env.value)
         if not history or not isinstance(history[0].applied_at, datetime):
             # No history of ours (or the Go seeder's, epoch seconds): whose is it?
             await refuse_if_foreign(conn, settings.schema, "seed")
@@ -360,7 +350,7 @@ async def run_seeds(
         seeds = {e.name: load_seed(settings.seeds_dir, e) for e in todo}
         async with locked(settings, conn) as lock:
             # Another run may have applied some while we waited for the lock.
-            history = await read_seed_history(conn, settings.schema, env.value)
+            history = await SeedHistoryStore(settings.schema).read(conn, env.value)
             items, todo = _plan(selected, history, force=force)
             for e in todo:  # one rolled back or failed elsewhere while we waited
                 if e.name not in seeds:
@@ -427,16 +417,10 @@ async def run_seeds(
 async def _verify_lost(run: _Run, lost: LostLock) -> None:
     """Report what the run committed, read once every session of it has ended."""
     settings = run.settings
-    s = quote_ident(settings.schema)
     in_flight = sorted(run.in_flight)
 
     async def read(conn: Any) -> list[tuple[str, str]]:
-        rows = await conn.fetch(
-            f"SELECT name, status::text FROM {s}.seed_history WHERE details->>'run' = $1 "
-            "ORDER BY applied_at",
-            run.token,
-        )
-        return [(r[0], r[1]) for r in rows]
+        return await run.store.of_run(conn, run.token)
 
     with anyio.move_on_after(settings.lock_timeout + 5, shield=True):
         # Every lost session of the run: a worker may still be committing its
@@ -576,7 +560,7 @@ async def run_seed_rollback(
         )
     seed = load_seed(settings.seeds_dir, entry)
     async with session(settings, "seed-rollback") as conn:
-        history = await read_seed_history(conn, settings.schema, env.value)
+        history = await SeedHistoryStore(settings.schema).read(conn, env.value)
         if not history or not isinstance(history[0].applied_at, datetime):
             await refuse_if_foreign(conn, settings.schema, "seed-rollback")
     if not any(h.name == name and h.status == "Active" for h in history):
@@ -588,7 +572,6 @@ async def run_seed_rollback(
         operation="seed-rollback", database=settings.masked_url, environment=env.value
     )
     started = time.perf_counter()
-    s = quote_ident(settings.schema)
     async with session(settings, "seed-rollback") as conn, locked(settings, conn):
         await ensure_bookkeeping(conn, settings.schema)
         ctx = SeedContext(conn, env, seed_name=name)
@@ -596,13 +579,8 @@ async def run_seed_rollback(
             try:
                 async with conn.transaction():
                     await seed.rollback(ctx)
-                    await conn.execute(
-                        f"UPDATE {s}.seed_history SET status = 'Inactive', "
-                        "notes = 'rolled back by ' || $3, applied_at = clock_timestamp() "
-                        "WHERE name = $1 AND environment = $2",
-                        name,
-                        env.value,
-                        actor(),
+                    await SeedHistoryStore(settings.schema).mark_rolled_back(
+                        conn, name, env.value, actor()
                     )
             except (Exception, SystemExit) as exc:
                 if isinstance(exc, TrenovaDBError):
