@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from . import bookkeeping, logs
 from .apply import Applier
-from .audit import Audit, actor, audit_values, host, mark_abandoned, outcome_of
+from .audit import Audit, actor, audit_values, host, mark_abandoned
 from .bookkeeping import History, ensure_bookkeeping
 from .config import Environment, Settings
 from .discovery import MigrationFile, MigrationSet, discover_migrations
@@ -38,35 +38,29 @@ from .reports import (
     RollbackReport,
     StatusReport,
 )
-from .session import after_loss, audited, backend_pid, is_connection_loss, locked, session
+from .session import (
+    after_loss,
+    audit_refused,
+    audited,
+    backend_pid,
+    is_connection_loss,
+    locked,
+    refused_row,
+    session,
+)
 from .stores import MigrationStore
 
-__all__ = ["locked", "run_migrate", "run_repair", "run_rollback", "run_status", "session"]
+__all__ = [
+    "audit_refused",
+    "locked",
+    "run_migrate",
+    "run_repair",
+    "run_rollback",
+    "run_status",
+    "session",
+]
 
 DEFAULT_MAX_ROLLBACK = 10
-
-
-async def audit_refused(settings: Settings, operation: str, exc: TrenovaDBError) -> None:
-    """Record a run refused before it touched anything, if the audit table exists.
-
-    A refusal never creates trenova-db's tables, and never waits long for an
-    unreachable server: the refusal itself is what the caller must see.
-    """
-    table = f"{bookkeeping.quote_ident(settings.schema)}.trenova_db_audit"
-    try:
-        async with session(
-            settings, operation, connect_timeout=min(settings.connect_timeout, 2.0)
-        ) as conn:
-            if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
-                await _refused_row(conn, settings, operation, exc)
-    except TrenovaDBError:
-        pass
-
-
-async def _refused_row(conn: Any, settings: Settings, operation: str, exc: TrenovaDBError) -> None:
-    audit = Audit(conn, settings.schema, operation, settings.environment.value)
-    await audit.start()
-    await audit.finish(outcome_of(exc), {"error": str(exc)})
 
 
 def _applied_items(applier: Applier, batch: int, verbose: bool) -> list[MigrationItem]:
@@ -422,7 +416,7 @@ async def run_rollback(
                 "rollback refused; nothing was rolled back", problems=problems
             )
             if not dry_run and history.internal_version > 0:
-                await _refused_row(conn, settings, "rollback", mismatch)
+                await refused_row(conn, settings, "rollback", mismatch)
             raise mismatch
         Applier.check_runnable(chosen, down=True)
         if dry_run or not chosen:

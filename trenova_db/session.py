@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from .audit import Audit
+from .audit import Audit, outcome_of
+from .bookkeeping import quote_ident
 from .config import Settings
 from .connection import connect, is_connection_loss, translate_query_error
 from .errors import ConfigurationError, TrenovaDBError
@@ -28,11 +29,13 @@ from .lock import RunLock, SessionLock
 
 __all__ = [
     "after_loss",
+    "audit_refused",
     "audited",
     "backend_pid",
     "dsn",
     "is_connection_loss",
     "locked",
+    "refused_row",
     "run_lock",
     "session",
 ]
@@ -107,6 +110,30 @@ async def locked(
     """Hold the run lock on ``conn`` (the work connection) inside the block."""
     async with run_lock(settings, conn, still_needed=still_needed) as lock:
         yield lock
+
+
+async def audit_refused(settings: Settings, operation: str, exc: TrenovaDBError) -> None:
+    """Record a run refused before it touched anything, if the audit table exists.
+
+    A refusal never creates trenova-db's tables, and never waits long for an
+    unreachable server: the refusal itself is what the caller must see.
+    """
+    table = f"{quote_ident(settings.schema)}.trenova_db_audit"
+    try:
+        async with session(
+            settings, operation, connect_timeout=min(settings.connect_timeout, 2.0)
+        ) as conn:
+            if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
+                await refused_row(conn, settings, operation, exc)
+    except TrenovaDBError:
+        pass
+
+
+async def refused_row(conn: Any, settings: Settings, operation: str, exc: TrenovaDBError) -> None:
+    """A finished row for a run refused before it started (never `running`)."""
+    audit = Audit(conn, settings.schema, operation, settings.environment.value)
+    await audit.start()
+    await audit.finish(outcome_of(exc), {"error": str(exc)})
 
 
 def _quick(settings: Settings) -> Any:
