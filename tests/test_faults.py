@@ -297,6 +297,32 @@ def test_what_the_lost_session_may_still_commit_is_reported_as_unknown_never_as_
     assert applied(trenova_database) == [1]  # it did commit, later: "unknown" was right
 
 
+def test_a_cut_connection_during_a_rollback_says_its_fate_is_unknown(
+    trenova_database: str, proxy: Proxy, tmp_path: Path
+) -> None:
+    sql = write_migrations(
+        tmp_path / "sql",
+        {
+            "000001_a.tx.up.sql": "CREATE TABLE a (id int);\n",
+            "000001_a.tx.down.sql": "SELECT pg_sleep(1);\nDROP TABLE a;\n",
+        },
+    )
+    assert (
+        start("migrate", "--migrations-dir", str(sql), url=trenova_database, cwd=tmp_path).wait(
+            timeout=60
+        )
+        == 0
+    )
+    run = start("rollback", "--migrations-dir", str(sql), url=proxy.url, cwd=tmp_path)
+    backend = backend_of(trenova_database, run.pid, purpose="rollback", running="pg_sleep")
+    proxy.cut(backend, trenova_database)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 1, err
+    assert "lost the migration lock; nothing more was run (the connection broke while" in err
+    assert "unknown (not verified): whether 000001_a.tx.up.sql (version 1) was rolled back" in err
+    assert f"the lost session (server pid {backend}) may still be running it" in err
+
+
 def test_a_cut_connection_between_migrations_stops_before_the_next_statement(
     trenova_database: str, proxy: Proxy, tmp_path: Path
 ) -> None:

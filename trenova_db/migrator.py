@@ -426,6 +426,7 @@ async def run_rollback(
             locked(settings, conn) as lock,
             audited(conn, settings, "rollback", details={"target": target}) as audit,
         ):
+            applier: Applier | None = None
             try:
                 history = await MigrationStore(settings.schema).read(conn)
                 chosen, problems = _select_rollback(files, history, target)
@@ -448,10 +449,26 @@ async def run_rollback(
                     report.rolled_back.append(item)
                     logs.migration_done(item, direction="down", database=report.database)
             except BaseException as exc:
-                if isinstance(exc, Exception) and is_connection_loss(exc):
-                    raise lost_lock(f"the connection broke: {exc}") from exc
-                if isinstance(exc, TrenovaDBError):
-                    exc.done = [f"rolled back {m.version} ({m.name})" for m in report.rolled_back]
+                lost = exc if isinstance(exc, LostLock) else None
+                if lost is None and isinstance(exc, Exception) and is_connection_loss(exc):
+                    lost = lost_lock(f"the connection broke: {exc}")
+                failure = lost or exc
+                if isinstance(failure, TrenovaDBError):
+                    failure.done = [
+                        f"rolled back {m.version} ({m.name})" for m in report.rolled_back
+                    ]
+                if lost is not None:
+                    pid = backend_pid(conn)
+                    lost.unknown = [
+                        f"whether {m.label} (version {m.version}) was rolled back"
+                        for m in (applier.in_flight if applier is not None else [])
+                    ]
+                    lost.hint = (
+                        f"the lost session (server pid {pid}) may still be running it: once it "
+                        "has ended, `trenova-db status` shows what is applied"
+                    )
+                if failure is not exc:
+                    raise failure from exc
                 raise
             finally:
                 audit.details["rolled_back"] = [m.version for m in report.rolled_back]
