@@ -146,6 +146,19 @@ class MigrationStore:
                 who,
             )
 
+    async def record_adopted(
+        self, conn: Any, rows: list[tuple[MigrationFile, Any, int]], who: str
+    ) -> None:
+        """adopt: another tool's applied versions, with its times and batches
+        (each row: file, applied_at or None, batch)."""
+        async with _translated(self.table, "write"):
+            await conn.executemany(
+                f"INSERT INTO {self.table} (version, name, kind, checksum, applied_at, "
+                "applied_by, batch) VALUES ($1, $2, $3, $4, coalesce($5, clock_timestamp()), "
+                "$6, $7)",
+                [(f.version, f.name, f.kind, f.checksum, at, who, batch) for f, at, batch in rows],
+            )
+
     async def forget(self, conn: Any, version: int) -> None:
         async with _translated(self.table, "write"):
             await conn.execute(f"DELETE FROM {self.table} WHERE version = $1", version)

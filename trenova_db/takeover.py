@@ -46,7 +46,8 @@ from .foreign import (
 )
 from .migrator import audit_refused
 from .reports import AdoptItem, AdoptReport
-from .session import locked, session
+from .session import audited, locked, session
+from .stores import MigrationStore
 
 __all__ = ["run_adopt"]
 
@@ -322,9 +323,9 @@ async def run_adopt(
         if dry_run or plan.nothing_to_do:
             _fill(report, plan, dry_run=dry_run)
             if plan.nothing_to_do and not dry_run:
-                audit = Audit(conn, schema, "adopt", settings.environment.value)
-                await audit.start()
-                await audit.finish("noop", {"tool": plan.tool})
+                async with audited(conn, settings, "adopt") as audit:
+                    audit.outcome = "noop"
+                    audit.details["tool"] = plan.tool
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
         async with locked(settings, conn):
@@ -341,9 +342,9 @@ async def run_adopt(
                     await audit_refused(settings, "adopt", exc)
                     raise
             else:
-                audit = Audit(conn, schema, "adopt", settings.environment.value)
-                await audit.start()
-                await audit.finish("noop", {"tool": plan.tool})
+                async with audited(conn, settings, "adopt") as audit:
+                    audit.outcome = "noop"
+                    audit.details["tool"] = plan.tool
     report.duration_ms = (time.perf_counter() - started) * 1000
     return report
 
@@ -458,14 +459,8 @@ async def _write(conn: Any, settings: Settings, plan: _Plan, report: AdoptReport
                 await _rename_with_indexes(conn, schema, _ASIDE_TABLE, "seed_history")
                 await _convert_go_seed_history(conn, schema)
         if plan.record:
-            await conn.executemany(
-                f"INSERT INTO {s}.schema_migrations (version, name, kind, checksum, applied_at, "
-                "applied_by, batch) VALUES ($1, $2, $3, $4, coalesce($5, clock_timestamp()), "
-                "$6, $7)",
-                [
-                    (f.version, f.name, f.kind, f.checksum, fm.applied_at, who, fm.batch)
-                    for fm, f in plan.record
-                ],
+            await MigrationStore(schema).record_adopted(
+                conn, [(f, fm.applied_at, fm.batch) for fm, f in plan.record], who
             )
         audit = Audit(conn, schema, "adopt", settings.environment.value)
         await audit.start(details)
