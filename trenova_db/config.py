@@ -220,6 +220,8 @@ _ENV_VARS: tuple[tuple[str, str], ...] = (
     ("TRENOVA_CONNECT_TIMEOUT", "connect_timeout"),
 )
 
+DEBUG_VARS = ("TRENOVA_DB_DEBUG", "BUNDEBUG")
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 
 
@@ -361,8 +363,8 @@ def resolve_settings(
         out["statement_timeout"] = parse_duration(
             merged["statement_timeout"], name="statement-timeout"
         )
+    # BUNDEBUG: what the original (Go + Bun) used; a Trenova operator's habit works.
     out["debug"] = any(
-        environ.get(var, "") not in ("", "0", "false", "no")
-        for var in ("TRENOVA_DB_DEBUG", "BUNDEBUG")
+        environ.get(var, "").strip().lower() not in ("", "0", "false", "no") for var in DEBUG_VARS
     )
     return Settings(**out)

@@ -11,7 +11,17 @@ from .errors import ForeignHistory, Refused, TrenovaDBError
 from .foreign import retarget
 from .migrator import audit_refused, run_migrate, run_status
 from .plan import summarise_status
-from .reports import ProgressCallback, ResetReport, SetupReport, StatusReport
+from .reports import (
+    Ask,
+    MigrateReport,
+    MigrationItem,
+    ProgressCallback,
+    ResetReport,
+    SeedItem,
+    SeedReport,
+    SetupReport,
+    StatusReport,
+)
 from .session import audited, locked, session
 
 __all__ = ["run_full_status", "run_reset", "run_setup"]
@@ -42,16 +52,31 @@ async def run_setup(
     verbose: bool = False,
     parallel: int = 1,
     progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+    ask: Ask | None = None,
 ) -> SetupReport:
-    """Migrate, then seed: what a fresh checkout or container runs first."""
+    """Migrate, then seed: what a fresh checkout or container runs first.
+
+    ``dry_run``: the migrations and seeds it would apply; nothing is written
+    (no bookkeeping table, no audit row), no lock is taken.
+    """
     from .seeding.runner import run_seeds
+
+    if dry_run:
+        return SetupReport(
+            dry_run=True,
+            migrate=await run_migrate(settings, dry_run=True, verbose=verbose),
+            seed=await run_seeds(settings, dry_run=True, verbose=verbose),
+        )
 
     outcome = "failed"
     details: dict[str, Any] = {}
     try:
-        migrated = await run_migrate(settings, verbose=verbose, progress=progress)
+        migrated = await run_migrate(settings, verbose=verbose, progress=progress, ask=ask)
         details["migrated"] = [m.version for m in migrated.applied]
-        seeded = await run_seeds(settings, verbose=verbose, parallel=parallel, progress=progress)
+        seeded = await run_seeds(
+            settings, verbose=verbose, parallel=parallel, progress=progress, ask=ask
+        )
         details["seeded"] = [s.name for s in seeded.seeds if s.state == "applied"]
         outcome = "success"
     except ForeignHistory as exc:  # another tool's history: worded for setup
@@ -140,11 +165,18 @@ async def run_reset(
     force: bool = False,
     confirmed: bool = False,
     progress: ProgressCallback | None = None,
+    dry_run: bool = False,
+    verbose: bool = False,
+    ask: Ask | None = None,
 ) -> ResetReport:
     """Drop and recreate the schema(s), migrate again, optionally seed.
 
     Refused in production and staging whatever the flags: there is no
     confirmation that makes dropping a production schema a good idea.
+    ``dry_run``: the schemas it would drop, every migration it would apply
+    again (and with ``seed`` the seeds); nothing is dropped or written.
+    ``ask`` (-i) is asked before each migration and seed after the drop; the
+    drop itself is what ``confirmed`` answers.
     """
     env = settings.environment
     refused = None
@@ -153,13 +185,14 @@ async def run_reset(
             f"reset is refused in {env.value}: it drops every schema and its data",
             hint="reset is for development and test databases only",
         )
-    elif not (force or confirmed):
+    elif not (force or confirmed or dry_run):
         refused = Refused(
             "reset needs confirmation: no terminal to ask on",
             hint="run it in a terminal, or pass --force",
         )
     if refused is not None:
-        await audit_refused(settings, "reset", refused)
+        if not dry_run:
+            await audit_refused(settings, "reset", refused)
         raise refused
     # Everything that could stop the rebuild is checked BEFORE anything is
     # dropped: a reset must never leave an empty database behind.
@@ -173,8 +206,49 @@ async def run_reset(
         from .seeding.registry import check_registry
 
         registry = check_registry(settings.seeds_dir)
-        order_seeds(select_seeds(registry, env), registry)
-    report = ResetReport(database=settings.masked_url, environment=env.value)
+        ordered = order_seeds(select_seeds(registry, env), registry)
+    report = ResetReport(database=settings.masked_url, environment=env.value, dry_run=dry_run)
+    if dry_run:
+        async with session(settings, "reset") as conn:
+            rows = await conn.fetch(_OWN_SCHEMAS, settings.schema)
+        report.schemas_dropped = [name for name, ours in rows if ours]
+        report.schemas_kept = [name for name, ours in rows if not ours]
+        # After the drop the history is gone with it: every migration runs again.
+        report.migrate = MigrateReport(
+            database=settings.masked_url,
+            schema=settings.schema,
+            environment=env.value,
+            dry_run=True,
+            ignored_files=list(files.ignored),
+            applied=[
+                MigrationItem(
+                    version=m.version,
+                    name=m.name,
+                    kind=m.kind,
+                    state="pending",
+                    file=m.up_file,
+                    sql=m.up_sql if verbose else None,
+                )
+                for m in files.migrations
+            ],
+        )
+        if seed:
+            report.seed = SeedReport(
+                database=settings.masked_url,
+                environment=env.value,
+                dry_run=True,
+                seeds=[
+                    SeedItem(
+                        name=e.name,
+                        version=e.version,
+                        folder=e.folder,
+                        path=e.path,
+                        state="would-apply",
+                    )
+                    for e in ordered
+                ],
+            )
+        return report
     async with session(settings, "reset") as conn, locked(settings, conn):
         async with conn.transaction():
             # The audit trail outlives the data: an operator must still see who
@@ -196,7 +270,7 @@ async def run_reset(
             if kept:
                 await _restore_audit_trail(conn, settings.schema)
         report.schemas_dropped = schemas
-    report.migrate = await run_migrate(settings, progress=progress, files=files)
+    report.migrate = await run_migrate(settings, progress=progress, files=files, ask=ask)
     await _audit_once(
         settings,
         "reset",
@@ -206,5 +280,5 @@ async def run_reset(
     if seed:
         from .seeding.runner import run_seeds
 
-        report.seed = await run_seeds(settings, progress=progress)
+        report.seed = await run_seeds(settings, progress=progress, ask=ask)
     return report

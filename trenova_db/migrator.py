@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from . import bookkeeping, logs
 from .apply import Applier
+from .asking import ask_or_stop
 from .audit import Audit, actor, audit_values, host, mark_abandoned
 from .bookkeeping import History, ensure_bookkeeping
 from .config import Environment, Settings
@@ -30,6 +31,7 @@ from .foreign import refuse_if_foreign
 from .lock import NoLongerNeeded, lost_lock
 from .plan import Plan, describe_dirty, make_plan, status_items
 from .reports import (
+    Ask,
     MigrateReport,
     MigrationItem,
     Progress,
@@ -100,6 +102,7 @@ async def run_migrate(
     allow_out_of_order: bool = False,
     progress: ProgressCallback | None = None,
     files: MigrationSet | None = None,
+    ask: Ask | None = None,
 ) -> MigrateReport:
     started = time.perf_counter()
     files = files or discover_migrations(settings.migrations_dir)
@@ -111,7 +114,7 @@ async def run_migrate(
         ignored_files=list(files.ignored),
     )
     try:
-        await _migrate(settings, files, report, dry_run, verbose, allow_out_of_order, progress)
+        await _migrate(settings, files, report, dry_run, verbose, allow_out_of_order, progress, ask)
     except HistoryMismatch as exc:
         logs.history_problems(exc, database=report.database)
         raise
@@ -133,6 +136,7 @@ async def _migrate(
     verbose: bool,
     allow_out_of_order: bool,
     progress: ProgressCallback | None,
+    ask: Ask | None = None,
 ) -> None:
     async with session(settings, "migrate") as conn:
         # The fast path's audit row says `noop`, finished: true unless this run
@@ -174,6 +178,7 @@ async def _migrate(
                 verbose=verbose,
                 allow_out_of_order=allow_out_of_order,
                 progress=progress,
+                ask=ask,
             )
 
 
@@ -187,6 +192,7 @@ async def _migrate_locked(
     verbose: bool,
     allow_out_of_order: bool,
     progress: ProgressCallback | None,
+    ask: Ask | None = None,
 ) -> None:
     schema = settings.schema
     store = MigrationStore(schema)
@@ -223,7 +229,9 @@ async def _migrate_locked(
                     conn, schema, actor=f"{actor()}@{host()}", before_statement=lock.ensure_held
                 )
                 done = 0
-                for group in _groups(pending):
+                # -i: one question, so one migration, at a time.
+                for group in _groups(pending) if ask is None else [[m] for m in pending]:
+                    await ask_or_stop(ask, f"Apply migration {group[0].label} ({group[0].kind})?")
                     if progress:
                         progress(
                             Progress(
@@ -382,6 +390,7 @@ async def run_rollback(
     verbose: bool = False,
     confirmed: bool = False,
     progress: ProgressCallback | None = None,
+    ask: Ask | None = None,
 ) -> RollbackReport:
     """Roll back the newest ``target`` migrations, newest first."""
     started = time.perf_counter()
@@ -438,6 +447,7 @@ async def run_rollback(
                     conn, settings.schema, actor=actor(), before_statement=lock.ensure_held
                 )
                 for i, m in enumerate(chosen):
+                    await ask_or_stop(ask, f"Roll back migration {m.label}?")
                     if progress:
                         progress(
                             Progress(phase="rollback", done=i, total=len(chosen), label=m.label)
@@ -483,6 +493,7 @@ async def run_repair(
     mark: Literal["applied", "rolled-back"] | None = None,
     forget_missing: bool = False,
     baseline: int | None = None,
+    dry_run: bool = False,
 ) -> RepairReport:
     """Realign checksums, forget missing files, or resolve one dirty row.
 
@@ -503,9 +514,23 @@ async def run_repair(
             f"no migration file at or below version {baseline}; nothing to baseline",
             hint="--baseline N records files up to version N as applied without running them",
         )
-    report = RepairReport(database=settings.masked_url, schema=settings.schema)
+    report = RepairReport(database=settings.masked_url, schema=settings.schema, dry_run=dry_run)
     async with session(settings, "repair") as conn, locked(settings, conn):
         await refuse_if_foreign(conn, settings.schema, "repair")
+        if dry_run:
+            # The real repair, in a transaction that is rolled back: the actions
+            # listed are exactly what it would do, and nothing stays written.
+            undo = conn.transaction()
+            await undo.start()
+            try:
+                await ensure_bookkeeping(conn, settings.schema)
+                if baseline is not None:
+                    await _baseline(conn, settings, files, report, baseline)
+                else:
+                    await _repair(conn, settings, files, report, version, mark, forget_missing)
+            finally:
+                await undo.rollback()
+            return report
         await ensure_bookkeeping(conn, settings.schema)
         async with audited(conn, settings, "repair") as audit:
             if baseline is not None:

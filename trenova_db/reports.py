@@ -6,7 +6,7 @@ Every report is a msgspec Struct: ``msgspec.json.encode(report)`` is the CLI's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Literal
 
@@ -15,6 +15,7 @@ import msgspec
 __all__ = [
     "AdoptItem",
     "AdoptReport",
+    "Ask",
     "DumpReport",
     "LintFinding",
     "LintReport",
@@ -93,6 +94,7 @@ class RepairReport(Report, kw_only=True):
     operation: Literal["repair"] = "repair"
     database: str
     schema: str
+    dry_run: bool = False  # actions are what it would do; nothing was written
     actions: list[str] = msgspec.field(default_factory=list)
     remaining: list[str] = msgspec.field(default_factory=list)
 
@@ -106,6 +108,7 @@ SeedState = Literal[
     "skipped",
     "rolled-back",
     "would-apply",
+    "would-roll-back",
     "not-for-environment",
 ]
 
@@ -186,6 +189,7 @@ class StatusReport(Report, kw_only=True):
 
 class SetupReport(Report, kw_only=True):
     operation: Literal["setup"] = "setup"
+    dry_run: bool = False
     migrate: MigrateReport
     seed: SeedReport
 
@@ -194,6 +198,7 @@ class ResetReport(Report, kw_only=True):
     operation: Literal["reset"] = "reset"
     database: str
     environment: str
+    dry_run: bool = False  # schemas_dropped: what it would drop; nothing was dropped
     schemas_dropped: list[str] = msgspec.field(default_factory=list)
     schemas_kept: list[str] = msgspec.field(default_factory=list)  # others' or extensions'
     migrate: MigrateReport | None = None
@@ -276,3 +281,9 @@ class WaitReport(Report, kw_only=True):
     database: str
     waited_ms: float
     server_version: str
+
+
+# ``-i/--interactive``: asked before each change (a migration, a seed, a
+# destructive step) with the question; False stops the run there. Async, so a
+# prompt never blocks the event loop that keeps a lock's lease alive.
+Ask = Callable[[str], Awaitable[bool]]

@@ -30,8 +30,13 @@ def _unwritable(directory: Path, exc: OSError) -> ConfigurationError:
     )
 
 
-def create_migration(directory: Path, name: str, *, tx: bool = False) -> CreatedMigration:
-    """Write ``NNNNNN_name[.tx].up.sql`` and its down file; return their paths."""
+def create_migration(
+    directory: Path, name: str, *, tx: bool = False, dry_run: bool = False
+) -> CreatedMigration:
+    """Write ``NNNNNN_name[.tx].up.sql`` and its down file; return their paths.
+
+    ``dry_run``: the paths it would write; nothing is created.
+    """
     if not _NAME.match(name):
         raise ConfigurationError(
             f"invalid migration name {name!r}: use lowercase letters, digits, '_' or '-' "
@@ -39,8 +44,9 @@ def create_migration(directory: Path, name: str, *, tx: bool = False) -> Created
             hint="e.g. `trenova-db create add_shipments_table`",
         )
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        entries = list(os.scandir(directory))
+        if not dry_run:
+            directory.mkdir(parents=True, exist_ok=True)
+        entries = list(os.scandir(directory)) if directory.is_dir() else []
     except OSError as exc:
         raise _unwritable(directory, exc) from exc
     newest = -1
@@ -63,6 +69,8 @@ def create_migration(directory: Path, name: str, *, tx: bool = False) -> Created
         raise ConfigurationError("migration versions are limited to 14 digits")
     stem = f"{version:0{digits}d}_{name}{'.tx' if tx else ''}"
     up, down = directory / f"{stem}.up.sql", directory / f"{stem}.down.sql"
+    if dry_run:
+        return CreatedMigration(version=version, up=str(up), down=str(down))
     kind = (
         "Runs in ONE transaction with its bookkeeping row."
         if tx

@@ -20,6 +20,7 @@ from .common import (
     call,
     dump_after,
     migrate_command,
+    options,
     output_for,
     settings_for,
     status_command,
@@ -30,7 +31,27 @@ from .output import Output
 @Parameter(name="*")
 @dataclass
 class Common(CommonOptions):
-    """Options every database command takes (flag > environment > pyproject > default)."""
+    """Options every command takes (flag > environment > pyproject > default).
+
+    Every command takes ``common: Common | None = None``: that is how the spec's
+    persistent flags (--verbose, --dry-run, --force, -i/--interactive) reach it.
+    A command reads them from ``options(common)`` and never declares its own
+    (cyclopts would see the name twice); tests/test_cli.py checks every command
+    of this app for them.
+    """
+
+    interactive: Annotated[bool, Parameter(name=["--interactive", "-i"])] = False
+
+
+def _ask_once(out: Output, c: CommonOptions, question: str) -> None:
+    """-i on a command that makes one change: one question before it."""
+    from ..errors import Refused
+
+    if c.interactive and not out.ask(question):
+        raise Refused(
+            f"stopped at the prompt: answered no to {question!r}",
+            hint="nothing was changed",
+        )
 
 
 # What the commands that never connect use: other settings cannot fail them.
@@ -52,31 +73,21 @@ app.command(embedded_app)
 @app.command
 def migrate(
     *,
-    dry_run: Annotated[bool, Parameter(help="show the plan; write nothing, take no lock")] = False,
-    verbose: Annotated[
-        bool, Parameter(help="list each migration (a terminal always does); with --dry-run, SQL")
-    ] = False,
     allow_out_of_order: Annotated[
         bool, Parameter(help="apply pending versions lower than the newest applied")
-    ] = False,
-    force: Annotated[
-        bool,
-        Parameter(help="accepted for the original tool's CI scripts; migrate never asks anyway"),
     ] = False,
     lint: Annotated[
         bool, Parameter(help="run `trenova-db lint` on the pending files first; stop on errors")
     ] = False,
     common: Common | None = None,
 ) -> int:
-    """Apply every pending migration."""
-    del force  # nothing to confirm: applying pending migrations is what migrate is for
-    return migrate_command(
-        common,
-        dry_run=dry_run,
-        verbose=verbose,
-        allow_out_of_order=allow_out_of_order,
-        lint=lint,
-    )
+    """Apply every pending migration.
+
+    --dry-run shows the plan (write nothing, take no lock; with --verbose, the
+    SQL); --verbose lists each migration; -i asks before each one; --force is
+    accepted for the original tool's CI scripts (migrate never asks anyway).
+    """
+    return migrate_command(common, allow_out_of_order=allow_out_of_order, lint=lint)
 
 
 @app.command
@@ -84,16 +95,19 @@ def rollback(
     *,
     target: Annotated[int, Parameter(help="roll back this many migrations, newest first")] = 1,
     max_rollback: Annotated[int, Parameter(help="safety limit per command")] = 10,
-    force: Annotated[
-        bool, Parameter(help="required in production (or confirm at the prompt)")
-    ] = False,
-    dry_run: Annotated[bool, Parameter(help="show what would be rolled back")] = False,
-    verbose: Annotated[bool, Parameter(help="with --dry-run, print the down SQL")] = False,
     common: Common | None = None,
 ) -> int:
-    """Roll back the last migration (or the last --target N)."""
+    """Roll back the last migration (or the last --target N).
+
+    --force is required in production (or confirm at the prompt); --dry-run
+    shows what would be rolled back (with --verbose, the down SQL); -i asks
+    before each migration.
+    """
     from ..config import Environment
     from ..migrator import run_rollback
+
+    c = options(common)
+    force, dry_run = c.force, c.dry_run
 
     async def work(s: Settings, out: Output) -> Any:
         confirmed = False
@@ -110,15 +124,16 @@ def rollback(
                 max_rollback=max_rollback,
                 force=force,
                 dry_run=dry_run,
-                verbose=verbose,
+                verbose=c.verbose,
                 confirmed=confirmed,
                 progress=progress,
+                ask=out.ask_async if c.interactive else None,
             )
         if not dry_run:
             await dump_after(s, out, bool(report.rolled_back))
         return report
 
-    return call(common, work, verbose=verbose)
+    return call(common, work)
 
 
 @app.command
@@ -130,7 +145,10 @@ def status(
     ] = False,
     common: Common | None = None,
 ) -> int:
-    """Show migrations and seeds with their state, and the command that fixes each problem."""
+    """Show migrations and seeds with their state, and the command that fixes each problem.
+
+    Read-only: --dry-run changes nothing.
+    """
     return status_command(common, exit_code=exit_code)
 
 
@@ -142,16 +160,25 @@ def create(
     tx: Annotated[bool, Parameter(help="run the migration in one transaction (.tx.)")] = False,
     common: Common | None = None,
 ) -> int:
-    """Create the next numbered migration (up and down files); never overwrites."""
+    """Create the next numbered migration (up and down files); never overwrites.
+
+    --dry-run prints the files it would create; -i asks first.
+    """
     from ..scaffold import create_migration
 
+    c = options(common)
     out = output_for(common)
-    created = create_migration(settings_for(common, only=PATHS).migrations_dir, name, tx=tx)
+    directory = settings_for(common, only=PATHS).migrations_dir
+    created = create_migration(directory, name, tx=tx, dry_run=True)
+    if not c.dry_run:
+        _ask_once(out, c, f"Create {created.up} and {created.down}?")
+        created = create_migration(directory, name, tx=tx)
+    verb = "would create" if c.dry_run else "created"
     if out.json:
         out.emit(created)
     else:
-        out.line(f"created {created.up}")
-        out.line(f"created {created.down}")
+        out.line(f"{verb} {created.up}")
+        out.line(f"{verb} {created.down}")
     return 0
 
 
@@ -175,8 +202,13 @@ def repair(
     common: Common | None = None,
 ) -> int:
     """Realign changed checksums, forget missing files, resolve a dirty migration, or
-    baseline a database whose schema already exists."""
+    baseline a database whose schema already exists.
+
+    --dry-run lists what it would do (the repair, rolled back); -i asks first.
+    """
     from ..migrator import run_repair
+
+    c = options(common)
 
     if applied and rolled_back:
         raise ConfigurationError("pass either --applied or --rolled-back, not both")
@@ -185,8 +217,15 @@ def repair(
     )
 
     async def work(s: Settings, out: Output) -> Any:
+        if not c.dry_run:
+            _ask_once(out, c, f"Repair the migration history of {s.masked_url}?")
         return await run_repair(
-            s, version=version, mark=mark, forget_missing=forget_missing, baseline=baseline
+            s,
+            version=version,
+            mark=mark,
+            forget_missing=forget_missing,
+            baseline=baseline,
+            dry_run=c.dry_run,
         )
 
     return call(common, work)
@@ -202,22 +241,22 @@ def adopt(
     forget_missing: Annotated[
         bool, Parameter(help="leave out recorded versions that have no migration file")
     ] = False,
-    force: Annotated[
-        bool,
-        Parameter(
-            help="despite a held Bun lock, or to record versions the other tool applied "
-            "after an earlier adopt"
-        ),
-    ] = False,
-    dry_run: Annotated[bool, Parameter(help="print the mapping; write nothing")] = False,
     common: Common | None = None,
 ) -> int:
     """Take over a database another tool manages (Bun/the Go tool, golang-migrate,
-    dbmate, goose): record what it applied, keep the Go seed history."""
+    dbmate, goose): record what it applied, keep the Go seed history.
+
+    --force goes on despite a held Bun lock, or records versions the other tool
+    applied after an earlier adopt; --dry-run prints the mapping and writes
+    nothing; -i asks first.
+    """
     from .adopt import adopt_command
 
+    c = options(common)
+    if c.interactive and not c.dry_run:
+        _ask_once(output_for(common), c, "Take over this database's migration history?")
     return adopt_command(
-        common, tool=from_, forget_missing=forget_missing, force=force, dry_run=dry_run
+        common, tool=from_, forget_missing=forget_missing, force=c.force, dry_run=c.dry_run
     )
 
 
@@ -227,27 +266,31 @@ def adopt(
 @app.command
 def seed(
     *,
-    force: Annotated[bool, Parameter(help="re-run seeds already applied")] = False,
-    dry_run: Annotated[bool, Parameter(help="show what would run")] = False,
-    verbose: Annotated[bool, Parameter(help="one line per seed")] = False,
     parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
     common: Common | None = None,
 ) -> int:
-    """Apply the seeds of the current environment."""
+    """Apply the seeds of the current environment.
+
+    --force re-runs seeds already applied; --dry-run shows what would run;
+    --verbose prints one line per seed; -i asks before each seed (one at a time).
+    """
     from ..seeding.runner import run_seeds
+
+    c = options(common)
 
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:
             return await run_seeds(
                 s,
-                force=force,
-                dry_run=dry_run,
-                verbose=verbose,
+                force=c.force,
+                dry_run=c.dry_run,
+                verbose=c.verbose,
                 parallel=parallel,
                 progress=progress,
+                ask=out.ask_async if c.interactive else None,
             )
 
-    return call(common, work, verbose=verbose)
+    return call(common, work)
 
 
 @app.command(name="create-seed")
@@ -259,15 +302,28 @@ def create_seed(
     test: Annotated[bool, Parameter(help="a test-only seed")] = False,
     common: Common | None = None,
 ) -> int:
-    """Create the next numbered seed file from the template and update the registry."""
+    """Create the next numbered seed file from the template and update the registry.
+
+    --dry-run prints the file it would create; -i asks first.
+    """
     from ..seeding.registry import sync_registry
     from ..seeding.scaffold import create_seed_file
 
     if dev and test:
         raise ConfigurationError("pass either --dev or --test, not both")
+    c = options(common)
     out = output_for(common)
     seeds_dir = settings_for(common, only=PATHS).seeds_dir
-    path = create_seed_file(seeds_dir, name, "development" if dev else "test" if test else "base")
+    folder = "development" if dev else "test" if test else "base"
+    path = create_seed_file(seeds_dir, name, folder, dry_run=True)
+    if c.dry_run:
+        if out.json:
+            out.emit({"dry_run": True, "would_create": str(path)})
+        else:
+            out.line(f"would create {path} and update {seeds_dir / 'registry.json'}")
+        return 0
+    _ask_once(out, c, f"Create {path} and update the registry?")
+    path = create_seed_file(seeds_dir, name, folder)
     sync = sync_registry(seeds_dir)
     if out.json:
         out.emit({"created": str(path), "registry": sync})
@@ -284,16 +340,24 @@ def seed_sync(*, common: Common | None = None) -> int:
 
     The registry is written even when the seeds' dependencies cannot be
     satisfied (a cycle, an unknown name); those are listed and the exit code is 4.
+    --dry-run says whether it would change, writing nothing; -i asks before writing.
     """
     from ..seeding.registry import sync_registry
 
+    c = options(common)
     out = output_for(common)
-    sync = sync_registry(settings_for(common, only=PATHS).seeds_dir)
+    seeds_dir = settings_for(common, only=PATHS).seeds_dir
+    sync = sync_registry(seeds_dir, dry_run=True)
+    if not c.dry_run and sync.changed:
+        _ask_once(out, c, f"Write {sync.path}?")
+        sync = sync_registry(seeds_dir)
     if out.json:
         out.emit(sync)
     else:
         d = sync.diff
         state = "updated" if sync.changed else "unchanged"
+        if c.dry_run:
+            state = "would be updated (dry run)" if sync.changed else "unchanged"
         out.line(
             f"{sync.path}: {state} ({sync.seeds} seeds; +{len(d.added)} -{len(d.removed)} "
             f"~{len(d.changed)})"
@@ -308,7 +372,7 @@ def seed_check(*, common: Common | None = None) -> int:
     """List orphans (history rows whose seed is gone, registry entries whose file is
     gone) and seed dependency problems (cycles, unknown names).
 
-    Exits 4 when it finds any, so CI can use it as a check.
+    Exits 4 when it finds any, so CI can use it as a check. Read-only.
     """
     from ..seeding.inventory import run_seed_check
 
@@ -324,15 +388,20 @@ def seed_check(*, common: Common | None = None) -> int:
 
 
 @app.command(name="seed-clean")
-def seed_clean(
-    *,
-    force: Annotated[bool, Parameter(help="skip the confirmation")] = False,
-    common: Common | None = None,
-) -> int:
-    """Mark orphaned seed history rows Orphaned and regenerate the registry."""
+def seed_clean(*, common: Common | None = None) -> int:
+    """Mark orphaned seed history rows Orphaned and regenerate the registry.
+
+    --force skips the confirmation (-i asks anyway); --dry-run lists the rows it
+    would mark and whether the registry would be rewritten.
+    """
     from ..seeding.inventory import run_seed_clean
 
+    c = options(common)
+
     async def work(s: Settings, out: Output) -> Any:
+        if c.dry_run:
+            return await run_seed_clean(s, dry_run=True)
+        force = c.force and not c.interactive
         confirmed = out.confirm("Mark orphaned seed history rows as Orphaned?", force=force)
         if not confirmed and sys.stdin.isatty():
             raise out.refuse_unconfirmed("seed-clean")
@@ -346,17 +415,26 @@ def seed_rollback(
     name: Annotated[str, Parameter(help="the seed's name, e.g. TestUsers")],
     /,
     *,
-    force: Annotated[bool, Parameter(help="required in production and staging")] = False,
     common: Common | None = None,
 ) -> int:
-    """Run a seed's rollback() and mark it Inactive."""
+    """Run a seed's rollback() and mark it Inactive.
+
+    --force is required in production and staging (or confirm at the prompt);
+    --dry-run checks that it could and says so; -i asks first.
+    """
     from ..seeding.runner import run_seed_rollback
 
+    c = options(common)
+
     async def work(s: Settings, out: Output) -> Any:
+        if c.dry_run:
+            return await run_seed_rollback(s, name, dry_run=True)
         confirmed = False
-        if s.environment.is_protected and not force:
+        if c.interactive or (s.environment.is_protected and not c.force):
             confirmed = out.confirm(f"Roll back seed {name} in {s.environment.value}?", force=False)
-        return await run_seed_rollback(s, name, force=force, confirmed=confirmed)
+            if c.interactive and not confirmed:
+                raise out.refuse_unconfirmed("seed-rollback")
+        return await run_seed_rollback(s, name, force=c.force, confirmed=confirmed)
 
     return call(common, work)
 
@@ -367,15 +445,25 @@ def seed_watch(
     debounce: Annotated[int, Parameter(help="milliseconds to wait for more changes")] = 300,
     common: Common | None = None,
 ) -> int:
-    """Regenerate the registry whenever a seed file is added, changed or removed."""
+    """Regenerate the registry whenever a seed file is added, changed or removed.
+
+    --dry-run says what would change and writes nothing; -i asks before each write.
+    """
     from .watch import watch_seeds
 
     if debounce < 0:
         raise ConfigurationError(f"--debounce must not be negative (got {debounce})")
-    if common is not None and common.json:
+    c = options(common)
+    if c.json:
         raise ConfigurationError("seed-watch has no JSON output: it prints one line per change")
     out = output_for(common)
-    return watch_seeds(settings_for(common, only=PATHS).seeds_dir, out, debounce_ms=debounce)
+    return watch_seeds(
+        settings_for(common, only=PATHS).seeds_dir,
+        out,
+        debounce_ms=debounce,
+        dry_run=c.dry_run,
+        ask=out.ask if c.interactive else None,
+    )
 
 
 # -- maintenance ---------------------------------------------------------------
@@ -384,33 +472,52 @@ def seed_watch(
 @app.command
 def setup(
     *,
-    verbose: Annotated[bool, Parameter(help="one line per migration and seed")] = False,
     parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
     common: Common | None = None,
 ) -> int:
-    """Migrate, then seed: everything a fresh database needs."""
+    """Migrate, then seed: everything a fresh database needs.
+
+    --verbose prints one line per migration and seed; --dry-run lists the
+    migrations and seeds it would apply, writing nothing; -i asks before each.
+    """
     from ..maintenance import run_setup
+
+    c = options(common)
 
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:
-            return await run_setup(s, verbose=verbose, parallel=parallel, progress=progress)
+            return await run_setup(
+                s,
+                verbose=c.verbose,
+                parallel=parallel,
+                progress=progress,
+                dry_run=c.dry_run,
+                ask=out.ask_async if c.interactive else None,
+            )
 
-    return call(common, work, verbose=verbose)
+    return call(common, work)
 
 
 @app.command
 def reset(
     *,
-    force: Annotated[
-        bool, Parameter(help="skip the confirmation (never allowed in production/staging)")
-    ] = False,
     seed: Annotated[bool, Parameter(help="apply seeds after migrating")] = False,
     common: Common | None = None,
 ) -> int:
-    """Drop and recreate the schema, migrate again (development and test only)."""
+    """Drop and recreate the schema, migrate again (development and test only).
+
+    --force skips the confirmation (never allowed in production/staging; -i
+    asks anyway, then before each migration and seed); --dry-run lists the
+    schemas it would drop and what it would apply again, changing nothing.
+    """
     from ..maintenance import run_reset
 
+    c = options(common)
+    force = c.force and not c.interactive
+
     async def work(s: Settings, out: Output) -> Any:
+        if c.dry_run:
+            return await run_reset(s, seed=seed, dry_run=True, verbose=c.verbose)
         confirmed = False
         if not s.environment.is_protected and not force:
             confirmed = out.confirm(
@@ -421,7 +528,12 @@ def reset(
                 raise out.refuse_unconfirmed("reset")
         with out.progress() as progress:
             return await run_reset(
-                s, seed=seed, force=force, confirmed=confirmed, progress=progress
+                s,
+                seed=seed,
+                force=force,
+                confirmed=confirmed,
+                progress=progress,
+                ask=out.ask_async if c.interactive else None,
             )
 
     return call(common, work)
@@ -433,8 +545,21 @@ def reset(
 def _embedded(action: str, common: Common | None) -> int:
     from .. import embedded
 
+    c = options(common)
     out = output_for(common)
     root = settings_for(common, only=PATHS).project_root
+    if action != "status":
+        current = embedded.status(root)
+        if current.running == (action == "start"):
+            action = "status"  # nothing to change
+        elif c.dry_run:
+            if out.json:
+                out.emit({"dry_run": True, "would": action, "status": current})
+            else:
+                out.line(f"would {action} the embedded PostgreSQL (data {current.pgdata})")
+            return 0
+        else:
+            _ask_once(out, c, f"{action.capitalize()} the embedded PostgreSQL?")
     fn = {"start": embedded.start, "stop": embedded.stop, "status": embedded.status}[action]
     result = fn(root)
     if out.json:
@@ -451,13 +576,13 @@ def _embedded(action: str, common: Common | None) -> int:
 
 @embedded_app.command(name="start")
 def embedded_start(*, common: Common | None = None) -> int:
-    """Start (or reuse) the embedded server on .trenova/pgdata."""
+    """Start (or reuse) the embedded server on .trenova/pgdata (--dry-run: say so only)."""
     return _embedded("start", common)
 
 
 @embedded_app.command(name="stop")
 def embedded_stop(*, common: Common | None = None) -> int:
-    """Stop the embedded server (fast shutdown)."""
+    """Stop the embedded server (fast shutdown; --dry-run: say so only)."""
     return _embedded("stop", common)
 
 
@@ -479,10 +604,19 @@ def dump(
     *,
     common: Common | None = None,
 ) -> int:
-    """Write the schema as pg_dump --schema-only sees it, stable between runs."""
-    from ..schema_dump import run_dump
+    """Write the schema as pg_dump --schema-only sees it, stable between runs.
+
+    --dry-run names the file it would write and writes nothing; -i asks first.
+    """
+    from ..schema_dump import default_dump_path, run_dump
+
+    c = options(common)
 
     async def work(s: Settings, out: Output) -> Any:
+        target = file or default_dump_path(s)
+        if c.dry_run:
+            return {"operation": "dump", "dry_run": True, "would_write": str(target)}
+        _ask_once(out, c, f"Write the schema to {target}?")
         return await run_dump(s, path=file)
 
     return call(common, work)
@@ -538,7 +672,10 @@ def wait(*, common: Common | None = None) -> int:
 def completion(
     shell: Annotated[Literal["bash", "zsh", "fish"], Parameter(help="the shell to complete for")],
     /,
+    *,
+    common: Common | None = None,
 ) -> int:
-    """Print the shell completion script (see the README for where to put it)."""
+    """Print the shell completion script (see the README for where to put it). Read-only."""
+    output_for(common)  # the persistent flags' checks (-i needs a terminal)
     sys.stdout.write(app.generate_completion(prog_name="trenova-db", shell=shell))
     return 0

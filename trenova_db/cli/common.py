@@ -20,6 +20,8 @@ from ..config import Settings, dsn_password, mask_dsn, resolve_settings
 from .output import Output
 
 __all__ = [
+    "INTERACTIVE_NEEDS_A_TERMINAL",
+    "PERSISTENT_FLAGS",
     "CommonOptions",
     "call",
     "migrate_command",
@@ -53,6 +55,16 @@ class CommonOptions:
         Keep retrying the connection this long, e.g. 10s.
     json
         Print one JSON document on stdout and nothing else.
+    verbose
+        Show more detail: one line per migration and seed; with --dry-run, the SQL.
+    dry_run
+        Report what would be done and change nothing (a read-only command: no effect).
+    force
+        Where the command has a use for it (see its help): skip the confirmation or
+        re-apply; elsewhere accepted, with no effect.
+    interactive
+        Ask before each change (each migration, seed, destructive step); needs a
+        terminal, refuses without one.
     """
 
     database_url: str | None = None
@@ -64,9 +76,29 @@ class CommonOptions:
     statement_timeout: str | None = None
     connect_timeout: str | None = None
     json: bool = False
+    # The spec's persistent flags: every subcommand takes them (as the original's
+    # cobra persistent flags), and a command reads them from here, never declares
+    # its own -- so a new command gets them by taking the options.
+    verbose: bool = False
+    dry_run: bool = False
+    force: bool = False
+    interactive: bool = False
 
 
+PERSISTENT_FLAGS = ("verbose", "dry_run", "force", "interactive")
+FLAGS = frozenset({"json", *PERSISTENT_FLAGS})  # take no value
 OPTION_NAMES = {"--" + f.name.replace("_", "-"): f.name for f in fields(CommonOptions)}
+OPTION_NAMES["-i"] = "interactive"
+
+INTERACTIVE_NEEDS_A_TERMINAL = (
+    "-i/--interactive asks before each change, but standard input is not a terminal: "
+    "drop -i, or run the command on a terminal"
+)
+
+
+def options(common: CommonOptions | None) -> CommonOptions:
+    """The command's options, defaults when none were given."""
+    return common or CommonOptions()
 
 
 def settings_for(common: CommonOptions | None, *, only: Collection[str] | None = None) -> Settings:
@@ -87,13 +119,31 @@ def settings_for(common: CommonOptions | None, *, only: Collection[str] | None =
     )
 
 
-def output_for(common: CommonOptions | None, verbose: bool = False) -> Output:
-    c = common or CommonOptions()
-    return Output(json=c.json, verbose=verbose, secret=dsn_password(c.database_url))
+def output_for(common: CommonOptions | None) -> Output:
+    """The command's output; every command starts here, so -i is checked here.
+
+    -i without a terminal is refused before anything is read or written: a
+    run that cannot ask must not go ahead as if it had been answered.
+    """
+    from ..errors import Refused
+
+    c = options(common)
+    if c.interactive and not sys.stdin.isatty():
+        raise Refused(INTERACTIVE_NEEDS_A_TERMINAL)
+    return Output(
+        json=c.json,
+        verbose=c.verbose,
+        interactive=c.interactive,
+        secret=dsn_password(c.database_url),
+    )
 
 
-def with_database(settings: Settings, out: Output) -> Settings:
-    """The configured URL, or the embedded server (started or reused) if none."""
+def with_database(settings: Settings, out: Output, *, dry_run: bool = False) -> Settings:
+    """The configured URL, or the embedded server (started or reused) if none.
+
+    A dry run starts the embedded server too: it must read the database to
+    say what it would do, and a server process is not a change to the data.
+    """
     import msgspec
 
     if settings.database_url:
@@ -125,12 +175,10 @@ def with_database(settings: Settings, out: Output) -> Settings:
 def call(
     common: CommonOptions | None,
     work: Callable[[Settings, Output], Awaitable[Any]],
-    *,
-    verbose: bool = False,
 ) -> int:
     """Resolve settings, find the database, run ``work``, render its report."""
-    out = output_for(common, verbose)
-    settings = with_database(settings_for(common), out)
+    out = output_for(common)
+    settings = with_database(settings_for(common), out, dry_run=options(common).dry_run)
     # In JSON mode stdout carries one document: whatever a seed writes there
     # (print, os.write(1, ...), a child process) goes to stderr instead.
     redirect = _stdout_to_stderr() if out.json else contextlib.nullcontext()
@@ -203,14 +251,11 @@ async def dump_after(s: Settings, out: Output, changed: bool) -> None:
 
 
 def migrate_command(
-    common: CommonOptions | None,
-    *,
-    dry_run: bool = False,
-    verbose: bool = False,
-    allow_out_of_order: bool = False,
-    lint: bool = False,
+    common: CommonOptions | None, *, allow_out_of_order: bool = False, lint: bool = False
 ) -> int:
     from ..migrator import run_migrate
+
+    c = options(common)
 
     async def work(s: Settings, out: Output) -> Any:
         if lint:
@@ -218,16 +263,17 @@ def migrate_command(
         with out.progress() as progress:
             report = await run_migrate(
                 s,
-                dry_run=dry_run,
-                verbose=verbose,
+                dry_run=c.dry_run,
+                verbose=c.verbose,
                 allow_out_of_order=allow_out_of_order,
                 progress=progress,
+                ask=out.ask_async if c.interactive else None,
             )
-        if not dry_run:
+        if not c.dry_run:
             await dump_after(s, out, bool(report.applied))
         return report
 
-    return call(common, work, verbose=verbose)
+    return call(common, work)
 
 
 def status_command(common: CommonOptions | None, *, exit_code: bool = False) -> int:
@@ -265,11 +311,11 @@ def parse_fast(
         name, eq, inline = arg.partition("=")
         field = OPTION_NAMES.get(name)
         if field is None:
-            return None  # --dry-run, --help, typos...: the full parser decides
-        if field == "json":
+            return None  # --help, typos...: the full parser decides
+        if field in FLAGS:
             if eq:
                 return None
-            values["json"] = True
+            values[field] = True
             i += 1
             continue
         if eq:

@@ -54,10 +54,18 @@ _STATE_STYLE = {
 
 
 class Output:
-    def __init__(self, *, json: bool = False, verbose: bool = False, secret: str | None = None):
+    def __init__(
+        self,
+        *,
+        json: bool = False,
+        verbose: bool = False,
+        secret: str | None = None,
+        interactive: bool = False,
+    ):
         self.json = json
         self.verbose = verbose
         self.secret = secret
+        self.interactive = interactive
         self.tty = sys.stdout.isatty() and not json
 
     # -- low level ------------------------------------------------------------
@@ -151,7 +159,7 @@ class Output:
         if self.json:
             yield None
             return
-        if not self.tty:
+        if not self.tty or self.interactive:  # a live bar would tear the prompts apart
             if not self.verbose:
                 yield None
                 return
@@ -193,6 +201,26 @@ class Output:
             return Confirm.ask(question, default=False)
         except EOFError:  # Ctrl-D: no answer is no
             return False
+
+    def ask(self, question: str) -> bool:
+        """-i: a yes/no prompt on the terminal (stderr, so --json's stdout stays one doc)."""
+        if not sys.stdin.isatty():
+            return False
+        from rich.console import Console
+        from rich.prompt import Confirm
+
+        try:
+            return Confirm.ask(
+                mask_secrets(question, self.secret), default=False, console=Console(stderr=True)
+            )
+        except EOFError:
+            return False
+
+    async def ask_async(self, question: str) -> bool:
+        """:meth:`ask` in a worker thread: the event loop (a lock's lease) keeps running."""
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ask, question)
 
     def refuse_unconfirmed(self, what: str) -> Refused:
         return Refused(f"{what} not confirmed", hint="answer yes at the prompt, or pass --force")
@@ -258,10 +286,15 @@ def _rollback(out: Output, r: RollbackReport) -> None:
 
 def _repair(out: Output, r: RepairReport) -> None:
     for a in r.actions:
-        out.line(f"  {a}")
+        out.line(f"  {'would do: ' if r.dry_run else ''}{a}")
     for a in r.remaining:
         out.line(f"  ! {a}")
-    out.line(f"repair: {len(r.actions)} action(s)" if r.actions else "repair: nothing to repair")
+    if r.dry_run:
+        out.line(f"repair (dry run): {len(r.actions)} action(s) it would take; nothing written")
+    elif r.actions:
+        out.line(f"repair: {len(r.actions)} action(s)")
+    else:
+        out.line("repair: nothing to repair")
 
 
 def _seed_rows(items: list[SeedItem]) -> list[list[str]]:
@@ -288,8 +321,12 @@ def _seed(out: Output, r: SeedReport) -> None:
         )
     elif r.operation == "seed-check":
         out.line(f"seed-check: {len(r.seeds)} orphan(s), {len(r.problems)} problem(s)")
+    elif r.operation == "seed-clean" and r.dry_run:
+        out.line(f"seed-clean (dry run): {len(r.seeds)} would be marked orphaned; nothing written")
     elif r.operation == "seed-clean":
         out.line(f"seed-clean: {len(r.seeds)} marked orphaned")
+    elif r.operation == "seed-rollback" and r.dry_run:
+        out.line("seed-rollback (dry run): it would run rollback(); nothing written")
     else:
         out.line(f"{r.operation}: done")
 
@@ -331,7 +368,10 @@ def _setup(out: Output, r: SetupReport) -> None:
 
 def _reset(out: Output, r: ResetReport) -> None:
     dropped = ", ".join(r.schemas_dropped) or "none"
-    out.line(f"reset: dropped schema(s) {dropped} and recreated public")
+    if r.dry_run:
+        out.line(f"reset (dry run): would drop schema(s) {dropped} and recreate public")
+    else:
+        out.line(f"reset: dropped schema(s) {dropped} and recreated public")
     if r.schemas_kept:
         out.line(f"  kept (another role's or an extension's): {', '.join(r.schemas_kept)}")
     if r.migrate:

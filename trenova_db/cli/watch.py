@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import TrenovaDBError
@@ -28,24 +29,45 @@ def _is_seed_file(seeds_dir: Path, changed: str) -> bool:
     )
 
 
-def watch_seeds(seeds_dir: Path, out: Output, *, debounce_ms: int = 300) -> int:
-    """Regenerate the registry after each burst of changes; Ctrl-C exits with 0."""
+def watch_seeds(
+    seeds_dir: Path,
+    out: Output,
+    *,
+    debounce_ms: int = 300,
+    dry_run: bool = False,
+    ask: Callable[[str], bool] | None = None,
+) -> int:
+    """Regenerate the registry after each burst of changes; Ctrl-C exits with 0.
+
+    ``dry_run``: say what would change, write nothing (the folders must exist).
+    ``ask`` (-i): asked before each write of the registry.
+    """
     from watchfiles import watch
 
-    from ..seeding.registry import sync_registry
+    from ..seeding.registry import require_seeds_dir, sync_registry
 
-    seeds_dir.mkdir(parents=True, exist_ok=True)
-    for folder in ("base", "development", "test"):
-        (seeds_dir / folder).mkdir(exist_ok=True)
+    if dry_run:
+        require_seeds_dir(seeds_dir)
+    else:
+        seeds_dir.mkdir(parents=True, exist_ok=True)
+        for folder in ("base", "development", "test"):
+            (seeds_dir / folder).mkdir(exist_ok=True)
 
     def sync(reason: str) -> None:
         try:
-            report = sync_registry(seeds_dir)
+            report = sync_registry(seeds_dir, dry_run=True)
+            if report.changed and not dry_run:
+                if ask is not None and not ask(f"Write {report.path}?"):
+                    out.note(f"seed-watch: {reason}: registry NOT updated (answered no)")
+                    return
+                report = sync_registry(seeds_dir)
         except TrenovaDBError as exc:
             out.note(f"seed-watch: {reason}: registry NOT updated: {exc}")
             return
         d = report.diff
         state = "updated" if report.changed else "unchanged"
+        if dry_run:
+            state = "would be updated (dry run)" if report.changed else "unchanged"
         out.note(
             f"seed-watch: {reason}: registry {state} ({report.seeds} seeds; "
             f"+{len(d.added)} -{len(d.removed)} ~{len(d.changed)})"

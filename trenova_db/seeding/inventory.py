@@ -14,7 +14,7 @@ from ..reports import SeedItem, SeedReport
 from ..session import audited, locked, session
 from ..stores import SeedHistoryStore
 from .graph import graph_problems, select_seeds
-from .model import Registry, RegistryEntry
+from .model import REGISTRY_FILE, Registry, RegistryEntry
 from .registry import registry_problems, require_seeds_dir, sync_registry
 from .scan import scan_seeds
 
@@ -128,10 +128,16 @@ async def run_seed_check(settings: Settings) -> SeedReport:
 
 
 async def run_seed_clean(
-    settings: Settings, *, force: bool = False, confirmed: bool = False
+    settings: Settings, *, force: bool = False, confirmed: bool = False, dry_run: bool = False
 ) -> SeedReport:
-    """Mark orphaned history rows Orphaned (with a note) and regenerate the registry."""
+    """Mark orphaned history rows Orphaned (with a note) and regenerate the registry.
+
+    ``dry_run``: the rows it would mark and whether it would rewrite the
+    registry; nothing is written, no lock is taken, no confirmation needed.
+    """
     require_seeds_dir(settings.seeds_dir)
+    if dry_run:
+        return await _seed_clean_preview(settings)
     if not (force or confirmed):
         raise Refused(
             "seed-clean needs confirmation: no terminal to ask on",
@@ -156,6 +162,31 @@ async def run_seed_clean(
         operation="seed-clean",
         database=settings.masked_url,
         environment=settings.environment.value,
+        seeds=items,
+        problems=problems,
+        notes=notes,
+    )
+
+
+async def _seed_clean_preview(settings: Settings) -> SeedReport:
+    async with session(settings, "seed-clean") as conn:
+        items, problems = await _orphans(conn, settings)
+    for item in items:
+        item.note = f"would be marked Orphaned ({item.note})"
+    notes = []
+    if settings.seeds_dir.is_dir():
+        scanned = scan_seeds(settings.seeds_dir)
+        try:
+            stale = bool(registry_problems(settings.seeds_dir, scanned))
+        except StaleRegistry:
+            stale = True
+        if stale:
+            notes.append(f"would regenerate {settings.seeds_dir / REGISTRY_FILE}")
+    return SeedReport(
+        operation="seed-clean",
+        database=settings.masked_url,
+        environment=settings.environment.value,
+        dry_run=True,
         seeds=items,
         problems=problems,
         notes=notes,

@@ -68,6 +68,7 @@ class SyncReport(msgspec.Struct, frozen=True, kw_only=True):
     """What seed-sync wrote; ``problems`` are dependency problems it found."""
 
     operation: str = "seed-sync"
+    dry_run: bool = False  # changed: it would change; nothing was written
     path: str
     changed: bool
     diff: RegistryDiff

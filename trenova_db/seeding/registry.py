@@ -191,17 +191,25 @@ def write_registry(seeds_dir: Path, registry: Registry) -> bool:
     return True
 
 
-def sync_registry(seeds_dir: Path) -> SyncReport:
+def sync_registry(seeds_dir: Path, *, dry_run: bool = False) -> SyncReport:
+    """Write registry.json from the files; ``dry_run``: say whether it would change."""
     require_seeds_dir(seeds_dir)
     scanned = scan_seeds(seeds_dir)
     try:
         old = load_registry(seeds_dir)
     except StaleRegistry:
         old = None
-    changed = write_registry(seeds_dir, scanned)
+    if dry_run:
+        try:
+            changed = (seeds_dir / REGISTRY_FILE).read_bytes() != encode_registry(scanned)
+        except FileNotFoundError:
+            changed = True
+    else:
+        changed = write_registry(seeds_dir, scanned)
     # The registry is written anyway: it describes the files as they are. A
     # broken dependency graph is reported now rather than at the next `seed`.
     return SyncReport(
+        dry_run=dry_run,
         path=str(seeds_dir / REGISTRY_FILE),
         changed=changed,
         diff=diff_registries(old, scanned),

@@ -24,6 +24,7 @@ import anyio
 import msgspec
 
 from .. import logs
+from ..asking import ask_or_stop
 from ..audit import actor, host
 from ..bookkeeping import ensure_bookkeeping
 from ..config import Settings, dsn_password, mask_secrets
@@ -42,7 +43,7 @@ from ..errors import (
 from ..foreign import is_adopted_checksum, refuse_if_foreign
 from ..lock import RunLock, lost_lock
 from ..migrator import audit_refused
-from ..reports import SeedItem, SeedReport
+from ..reports import Ask, SeedItem, SeedReport
 from ..session import after_loss, audited, backend_pid, locked, session
 from ..stores import SeedHistoryStore
 from .base import BaseSeed
@@ -319,10 +320,13 @@ async def run_seeds(
     verbose: bool = False,
     parallel: int = 1,
     progress: Any | None = None,
+    ask: Ask | None = None,
 ) -> SeedReport:
     started = time.perf_counter()
     if parallel < 1:
         raise ConfigurationError(f"--parallel must be at least 1 (got {parallel})")
+    if ask is not None:
+        parallel = 1  # -i: one question, so one seed, at a time
     try:
         registry = check_registry(settings.seeds_dir)
         selected = order_seeds(select_seeds(registry, settings.environment), registry)
@@ -374,7 +378,7 @@ async def run_seeds(
                 mask=run.mask,
             ) as audit:
                 try:
-                    await _schedule(run, conn, todo, seeds, parallel, progress)
+                    await _schedule(run, conn, todo, seeds, parallel, progress, ask)
                     if run.lost is not None:
                         raise run.lost
                 except BaseException as exc:
@@ -454,6 +458,7 @@ async def _schedule(
     seeds: dict[str, BaseSeed],
     parallel: int,
     progress: Any | None,
+    ask: Ask | None = None,
 ) -> None:
     """Run ``todo`` in order; with parallel > 1, start each seed once its deps are done."""
     from ..reports import Progress
@@ -469,6 +474,7 @@ async def _schedule(
 
     if parallel <= 1:
         for e in todo:
+            await ask_or_stop(ask, f"Run seed {e.name} {e.version} ({e.path})?")
             tick(e.name)
             await run.execute(conn, e, seeds[e.name])
             if run.stopped:
@@ -537,11 +543,16 @@ async def _schedule(
 
 
 async def run_seed_rollback(
-    settings: Settings, name: str, *, force: bool = False, confirmed: bool = False
+    settings: Settings,
+    name: str,
+    *,
+    force: bool = False,
+    confirmed: bool = False,
+    dry_run: bool = False,
 ) -> SeedReport:
     """Run one seed's ``rollback()`` and mark its history Inactive."""
     env = settings.environment
-    if env.is_protected and not (force or confirmed):
+    if env.is_protected and not (force or confirmed or dry_run):
         refused = Refused(
             f"seed-rollback in {env.value} is refused without --force",
             hint="pass --force if you really mean to remove this seed's data",
@@ -569,8 +580,23 @@ async def run_seed_rollback(
             hint="`trenova-db status` lists what is applied",
         )
     report = SeedReport(
-        operation="seed-rollback", database=settings.masked_url, environment=env.value
+        operation="seed-rollback",
+        database=settings.masked_url,
+        environment=env.value,
+        dry_run=dry_run,
     )
+    if dry_run:
+        report.seeds.append(
+            SeedItem(
+                name=name,
+                version=entry.version,
+                state="would-roll-back",
+                folder=entry.folder,
+                path=entry.path,
+                note="dry run: rollback() not run, history unchanged",
+            )
+        )
+        return report
     started = time.perf_counter()
     async with session(settings, "seed-rollback") as conn, locked(settings, conn):
         await ensure_bookkeeping(conn, settings.schema)

@@ -19,8 +19,13 @@ def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_-]+", name) if part)
 
 
-def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
-    """Write the next numbered seed file from the template; never overwrite."""
+def create_seed_file(
+    seeds_dir: Path, name: str, folder: str = "base", *, dry_run: bool = False
+) -> Path:
+    """Write the next numbered seed file from the template; never overwrite.
+
+    ``dry_run``: the path it would write; nothing is created.
+    """
     if folder not in FOLDERS:
         raise ConfigurationError(f"unknown seed folder {folder!r}; use one of {', '.join(FOLDERS)}")
     if not _NAME.match(name) or not name[0].isalpha():
@@ -31,9 +36,10 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
         )
     stem = name.replace("-", "_")
     directory = seeds_dir / folder
-    directory.mkdir(parents=True, exist_ok=True)
+    if not dry_run:
+        directory.mkdir(parents=True, exist_ok=True)
     newest, width = -1, 2
-    for path in directory.iterdir():
+    for path in directory.iterdir() if directory.is_dir() else ():
         match = SEED_FILE.match(path.name)
         if match is None:
             continue
@@ -43,6 +49,8 @@ def create_seed_file(seeds_dir: Path, name: str, folder: str = "base") -> Path:
             newest, width = int(match.group(1)), len(match.group(1))
     number = newest + 1
     target = directory / f"{number:0{width}d}_{stem}.py"
+    if dry_run:
+        return target
     import importlib.resources  # create-seed only
 
     # One per line with a trailing comma: what `ruff format` writes, and short
