@@ -57,5 +57,8 @@ bench: venv
 embedded-stop: venv
 	$(CLI) embedded stop
 
-clean: embedded-stop
+# The embedded server's data: .trenova, and (as root, when the server's user
+# cannot enter the project) the relocated cluster that .trenova/cluster names.
+clean: venv
+	$(CLI) embedded remove --force
 	rm -rf .trenova

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import logging
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -18,6 +21,7 @@ import msgspec
 import pytest
 
 from trenova_db import embedded
+from trenova_db.cli.main import main
 from trenova_db.errors import ConfigurationError, DatabaseUnavailable
 
 pytestmark = pytest.mark.embedded
@@ -135,17 +139,119 @@ def test_concurrent_processes_on_a_fresh_root_share_one_server(root: Path) -> No
     assert dsn is not None and select_one(dsn) == 1
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
-def test_as_root_an_untraversable_parent_is_named(root: Path) -> None:
-    private = root / "private"
-    private.mkdir(mode=0o700)
-    private.chmod(0o700)
-    project = private / "project"
-    project.mkdir()
-    with pytest.raises(DatabaseUnavailable, match=f"cannot enter {private}") as caught:
-        embedded.ensure_running(project)
-    assert f"chmod o+x {private}" in caught.value.render()
+AS_ROOT = pytest.mark.skipif(
+    os.geteuid() != 0, reason="only root runs the server as another user (nobody)"
+)
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    """trenova-db in-process from the current directory: (code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def private_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A project in a `mktemp -d` folder (mode 0700) that `nobody` cannot enter."""
+    project = Path(tempfile.mkdtemp(prefix="trenova-private-"))
+    assert project.stat().st_mode & 0o777 == 0o700
+    (project / "pyproject.toml").write_text("[tool.trenova-db]\n")
+    (project / "sql").mkdir()
+    (project / "sql" / "000001_items.tx.up.sql").write_text("CREATE TABLE items (id int);\n")
+    for var in ("DATABASE_URL", "TRENOVA_DATABASE_URL", "TRENOVA_ENV", "APP_ENV"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(project)
+    try:
+        yield project
+    finally:
+        with contextlib.suppress(Exception):
+            embedded.remove(project)
+        shutil.rmtree(embedded.private_place(project), ignore_errors=True)
+        shutil.rmtree(project, ignore_errors=True)
+
+
+@AS_ROOT
+def test_as_root_a_private_project_keeps_its_cluster_where_the_server_user_can_reach_it(
+    private_project: Path,
+) -> None:
+    project = private_project
+    mode_before = project.stat().st_mode
+    place = embedded.private_place(project)
+    assert place.parent == Path("/var/tmp")
+    assert place.name.startswith(f"trenova-db-{os.geteuid()}-")
+
+    code, out, err = _cli("setup")  # what `make run` runs first
+    assert code == 0, err
+    assert "migrate: applied 1 migration(s)" in out
+    assert (project / ".trenova" / "cluster").read_text() == f"{place}\n"
+    st = place.stat()
+    assert (st.st_uid, st.st_mode & 0o777) == (pwd.getpwnam("nobody").pw_uid, 0o700)
+    assert (place / "pgdata" / "PG_VERSION").is_file()
     assert not (project / ".trenova" / "pgdata").exists()
+    assert project.stat().st_mode == mode_before  # the user's directory is untouched
+
+    code, out, err = _cli("status")  # a later command reuses the relocated cluster
+    assert code == 0, err
+    assert "migrations: 1 applied, 0 pending" in out
+    code, out, err = _cli("embedded", "status")
+    assert code == 0, err
+    port = embedded.status(project).port
+    assert f"postgresql://postgres@127.0.0.1:{port}/trenova, data {place / 'pgdata'}" in out
+    assert f"the cluster is kept in {place}" in err
+
+    code, out, err = _cli("embedded", "stop")
+    assert code == 0, err
+    assert f"embedded PostgreSQL stopped (data {place / 'pgdata'})" in out
+    assert port is not None and not port_open(port)
+
+    code, out, err = _cli("embedded", "remove", "--force")  # what `make clean` runs
+    assert code == 0, err
+    assert out == f"removed {place}, {project / '.trenova'}\n"
+    assert not place.exists() and not (project / ".trenova").exists()
+
+
+@AS_ROOT
+def test_as_root_data_already_in_an_unreachable_project_is_never_left_behind(
+    private_project: Path,
+) -> None:
+    pgdata = private_project / ".trenova" / "pgdata"
+    pgdata.mkdir(parents=True)
+    (pgdata / "PG_VERSION").write_text("18\n")
+    with pytest.raises(DatabaseUnavailable, match=f"cannot enter {private_project}") as caught:
+        embedded.ensure_running(private_project)
+    assert f"move {pgdata} away to start a new cluster" in caught.value.render()
+    assert not (private_project / ".trenova" / "cluster").exists()
+    assert not embedded.private_place(private_project).exists()
+
+
+@AS_ROOT
+def test_as_root_a_foreign_directory_at_the_private_place_is_refused(
+    private_project: Path,
+) -> None:
+    place = embedded.private_place(private_project)
+    place.mkdir(mode=0o755)  # someone else's (root's, world-readable): not ours to use
+    try:
+        with pytest.raises(DatabaseUnavailable, match="is not a private directory of 'nobody'"):
+            embedded.ensure_running(private_project)
+        assert place.stat().st_mode & 0o777 == 0o755  # left as it was
+    finally:
+        place.rmdir()
+
+
+def test_embedded_status_prints_the_url_of_the_trenova_database(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "pyproject.toml").write_text("[tool.trenova-db]\n")
+    monkeypatch.chdir(root)
+    code, out, err = _cli("embedded", "start")
+    assert code == 0, err
+    port = embedded.status(root).port
+    code, out, err = _cli("embedded", "status", "--json")
+    assert code == 0, err
+    assert msgspec.json.decode(out)["dsn"] == f"postgresql://postgres@127.0.0.1:{port}/trenova"
+    assert select_one(f"postgresql://postgres@127.0.0.1:{port}/trenova") == 1  # it exists
 
 
 def test_a_missing_extra_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:

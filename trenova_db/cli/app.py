@@ -548,20 +548,22 @@ def _embedded(action: str, common: Common | None) -> int:
     c = options(common)
     out = output_for(common)
     root = settings_for(common, only=PATHS).project_root
-    if action != "status":
-        current = embedded.status(root)
-        if current.running == (action == "start"):
-            action = "status"  # nothing to change
-        elif c.dry_run:
-            if out.json:
-                out.emit({"dry_run": True, "would": action, "status": current})
-            else:
-                out.line(f"would {action} the embedded PostgreSQL (data {current.pgdata})")
-            return 0
+    current = embedded.status(root)
+    changes = action != "status" and current.running != (action == "start")
+    if changes and c.dry_run:
+        if out.json:
+            out.emit({"dry_run": True, "would": action, "status": current})
         else:
-            _ask_once(out, c, f"{action.capitalize()} the embedded PostgreSQL?")
-    fn = {"start": embedded.start, "stop": embedded.stop, "status": embedded.status}[action]
-    result = fn(root)
+            out.line(f"would {action} the embedded PostgreSQL (data {current.pgdata})")
+        return 0
+    if changes:
+        _ask_once(out, c, f"{action.capitalize()} the embedded PostgreSQL?")
+    if action == "start":  # the trenova database too, so the URL shown works
+        result = embedded.ensure_running(root)
+    elif action == "stop":
+        result = embedded.stop(root) if changes else current
+    else:
+        result = current
     if out.json:
         out.emit(result)
     elif result.running:
@@ -571,12 +573,19 @@ def _embedded(action: str, common: Common | None) -> int:
         )
     else:
         out.line(f"embedded PostgreSQL stopped (data {result.pgdata})")
+    if result.relocated_to and not out.json:
+        out.note(
+            f"the cluster is kept in {result.relocated_to}: the server's user cannot reach "
+            f"the project (recorded in {root / '.trenova' / 'cluster'}; `make clean` or "
+            "`trenova-db embedded remove` deletes it)"
+        )
     return 0
 
 
 @embedded_app.command(name="start")
 def embedded_start(*, common: Common | None = None) -> int:
-    """Start (or reuse) the embedded server on .trenova/pgdata (--dry-run: say so only)."""
+    """Start (or reuse) the embedded server on .trenova/pgdata and create the trenova
+    database (--dry-run: say so only)."""
     return _embedded("start", common)
 
 
@@ -588,8 +597,35 @@ def embedded_stop(*, common: Common | None = None) -> int:
 
 @embedded_app.command(name="status")
 def embedded_status(*, common: Common | None = None) -> int:
-    """Is the embedded server running, where, on which port."""
+    """Is the embedded server running, where, on which port; the trenova database's URL."""
     return _embedded("status", common)
+
+
+@embedded_app.command(name="remove")
+def embedded_remove(*, common: Common | None = None) -> int:
+    """Stop the server and delete its data: .trenova and, as root, the relocated cluster
+    (what `make clean` runs).
+
+    Asks on a terminal; without one, --force is required. --dry-run lists what it
+    would delete.
+    """
+    from .. import embedded
+
+    c = options(common)
+    out = output_for(common)
+    root = settings_for(common, only=PATHS).project_root
+    doomed = embedded.remove(root, dry_run=True)
+    if not c.dry_run and doomed.removed:
+        question = f"Delete the embedded server's data ({', '.join(doomed.removed)})?"
+        if not out.confirm(question, force=c.force and not c.interactive):
+            raise out.refuse_unconfirmed("embedded remove")
+    result = doomed if c.dry_run else embedded.remove(root)
+    if out.json:
+        out.emit(result)
+    else:
+        verb = "would remove" if result.dry_run else "removed"
+        out.line(f"{verb} {', '.join(result.removed)}" if result.removed else "nothing to remove")
+    return 0
 
 
 # -- tools ---------------------------------------------------------------------
