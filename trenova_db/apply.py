@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from . import pooler
 from .connection import is_connection_loss
 from .discovery import MigrationFile
 from .errors import LostLock, MigrationFailed, ValidationError
@@ -79,6 +80,12 @@ class Applier:
         # Every migration known to be committed with its row, in order: what a
         # failed run reports as done, including a failing group's earlier ones.
         self.committed: list[MigrationFile] = []
+        # Timeouts: re-SET after each RESET ALL on a session of our own, or
+        # SET LOCAL in every transaction behind a transaction pooler, where a
+        # session setting would stay on a shared server connection.
+        self.reset = _RESET_SESSION + pooler.after_reset(conn)
+        self.local = pooler.local_settings(conn)
+        self.transaction_pooled = pooler.pooling(conn).mode == "transaction"
 
     # -- checks done before anything runs ---------------------------------
 
@@ -161,8 +168,8 @@ class Applier:
         # Intermediate commits of a long run skip the WAL flush: a crash can
         # only lose whole migrations together with their rows (WAL is ordered),
         # and the run's last commit is durable, flushing all that came before.
-        prefix = f"BEGIN;\n{_STAMP if durable else _STAMP_RELAXED}"
-        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{_RESET_SESSION}"
+        prefix = f"BEGIN;\n{self.local}{_STAMP if durable else _STAMP_RELAXED}"
+        script = f"{prefix}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n{self.reset}"
         started = time.perf_counter()
         self.in_flight = [m]
         try:
@@ -192,7 +199,8 @@ class Applier:
         for i, m in enumerate(group):
             stamp = _STAMP if durable and i == len(group) - 1 else _STAMP_RELAXED
             blocks.append(
-                f"BEGIN;\n{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n" + _RESET_SESSION
+                f"BEGIN;\n{self.local}{stamp}{m.up_sql}\n;\n{self._row(m, batch)};\nCOMMIT;\n"
+                + self.reset
             )
         self.in_flight = list(group)
         try:
@@ -236,7 +244,7 @@ class Applier:
         self.in_flight = [m]
         await self._send(self.store.dirty_row(m, batch, self.actor), m)
         await self._run_statements(m, m.up_path, m.up_sql, statements, down=False)
-        await self._send(_RESET_SESSION, m)
+        await self._send(self.reset, m)
         elapsed = int((time.perf_counter() - started) * 1000)
         await self._send(self.store.mark_clean(v, elapsed), m)
         self.in_flight = []
@@ -251,11 +259,9 @@ class Applier:
         delete = self.store.forget_sql(m.version)
         self.in_flight = [m]
         if m.down_kind == "tx":
-            prefix = "BEGIN;\n"
+            prefix = f"BEGIN;\n{self.local}"
             try:
-                await self._send(
-                    f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{_RESET_SESSION}", m
-                )
+                await self._send(f"{prefix}{m.down_sql}\n;\n{delete};\nCOMMIT;\n{self.reset}", m)
             except asyncpg.PostgresError as exc:
                 await self._rollback_quietly()
                 raise _failure(
@@ -269,7 +275,7 @@ class Applier:
 
             statements = split_statements(m.down_sql)
             await self._run_statements(m, m.down_path, m.down_sql, statements, down=True)
-            await self._send(_RESET_SESSION, m)
+            await self._send(self.reset, m)
             await self._send(delete, m)
         self.in_flight = []
         return int((time.perf_counter() - started) * 1000)
@@ -291,6 +297,11 @@ class Applier:
         # (the row marked clean, or the error recorded) needs to reach disk,
         # and it flushes all before it. A crash can lose a tail of statements,
         # never a statement without its count: WAL keeps their order.
+        if self.transaction_pooled:
+            # Not on the pooled server connection's session: it serves the
+            # application's clients next. SET LOCAL in each message instead.
+            await self._run_each(m, path, sql, statements, down=down)
+            return
         await self._send("SET synchronous_commit TO off", m)
         try:
             await self._run_each(m, path, sql, statements, down=down)
@@ -302,30 +313,39 @@ class Applier:
     async def _run_each(
         self, m: MigrationFile, path: Path, sql: str, statements: list[Statement], *, down: bool
     ) -> None:
+        # Behind a transaction pooler, the message's implicit transaction
+        # carries the settings (the server maps error positions past them).
+        prefix = (
+            f"SET LOCAL synchronous_commit TO off;\n{self.local}" if self.transaction_pooled else ""
+        )
         for i, st in enumerate(statements):
             counter = self.store.counter(m.version, i + 1)
+            base = len(prefix)
             try:
                 try:
                     # "\n;" so a trailing -- comment cannot swallow the separator
-                    await self._send(f"{st.text}\n;\n{counter}", m)
+                    await self._send(f"{prefix}{st.text}\n;\n{counter}", m)
                 except (
                     asyncpg.ActiveSQLTransactionError,  # CREATE INDEX CONCURRENTLY, VACUUM...
                     asyncpg.InvalidTransactionTerminationError,  # COMMIT in a DO block / CALL
                 ):
                     # The message was rolled back whole: nothing ran twice.
+                    # Alone, it cannot carry SET LOCAL: behind a transaction
+                    # pooler it runs without trenova-db's timeouts.
+                    base = 0
                     await self._send(st.text, m)
                     await self._send(counter, m)
             except asyncpg.PostgresError as exc:
                 if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE
                     await self._rollback_quietly()
                 # Recorded durably, and as ourselves, not as a role the file switched to.
-                await self._send(_RESET_SESSION, m)
+                await self._send(self.reset, m)
                 failure = _failure(
                     exc,
                     m,
                     path,
                     sql,
-                    0,
+                    base,
                     tx=False,
                     statement=(i + 1, len(statements), st),
                     down=down,
@@ -358,7 +378,7 @@ def _failure(
     position = getattr(exc, "position", None)
     if statement is not None:
         index, total, st = statement
-        offset = st.start + (int(position) - 1 if position else 0)
+        offset = st.start + (int(position) - 1 - base if position else 0)
         line, column = line_col(sql, offset)
         where = f"statement {index} of {total}, line {line}, column {column}"
     elif position:

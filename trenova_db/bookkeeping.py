@@ -6,6 +6,7 @@ run under the migration advisory lock, each in its own transaction. Tables:
 - ``schema_migrations``: one row per applied (or dirty) migration.
 - ``seed_history``: one row per (seed, version, environment), status enum.
 - ``trenova_db_audit``: one row per migrate/rollback/repair/seed/reset/setup run.
+- ``trenova_db_lock`` (version 2): the lease lock's row, behind a transaction pooler.
 
 The history is read with ``COPY (...) TO STDOUT``: asyncpg sends that as one
 simple-protocol message, so the no-op ``migrate`` a service runs on boot costs
@@ -97,7 +98,23 @@ def _internal_migrations(s: str) -> list[tuple[int, str]]:
             CREATE INDEX trenova_db_audit_started_at_idx ON {s}.trenova_db_audit (started_at);
             """,
         ),
+        # The lease lock (trenova_db.lease). IF NOT EXISTS: a run behind a
+        # transaction pooler creates it before it can hold any lock.
+        (2, lock_table_sql(s)),
     ]
+
+
+def lock_table_sql(s: str) -> str:
+    """The lease lock's table in (quoted) schema ``s``."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {s}.trenova_db_lock ("
+        " key         text PRIMARY KEY,"
+        " holder      text NOT NULL,"
+        " pid         integer NOT NULL,"
+        " host        text NOT NULL,"
+        " acquired_at timestamptz NOT NULL,"
+        " expires_at  timestamptz NOT NULL)"
+    )
 
 
 CURRENT_VERSION = len(_internal_migrations("x"))
@@ -177,6 +194,9 @@ class History(msgspec.Struct, frozen=True, kw_only=True):
     internal_version: int
     applied: tuple[AppliedMigration, ...] = ()
     audit_id: int | None = None
+    # pg_backend_pid() of the server connection that answered: compared with
+    # the pid announced at connect, it tells a pooler (trenova_db.pooler).
+    backend_pid: int | None = None
 
     @property
     def last_batch(self) -> int:
@@ -221,7 +241,7 @@ def _history_query(schema: str, audit_values: str | None, *, full: bool) -> str:
         )
         audit_col = "(SELECT id FROM audit)"
     return (
-        f"{audit_cte}SELECT {audit_col}, i.v, {_FULL if full else _LEAN} "
+        f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), {_FULL if full else _LEAN} "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
         f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version"
     )
@@ -253,10 +273,13 @@ async def read_history(
     applied: list[AppliedMigration] = []
     internal_version = 0
     audit_id: int | None = None
+    backend_pid: int | None = None
     for line in buffer.getvalue().decode("utf-8").splitlines():
         f = [None if x == NULL else _unescape(x) for x in line.split("\t")]
         audit_id = int(f[0]) if f[0] is not None else None
         internal_version = int(f[1]) if f[1] is not None else 0
+        backend_pid = int(f[2] or 0)
+        del f[2]
         if f[2] is None:
             continue
         row = AppliedMigration(
@@ -277,7 +300,12 @@ async def read_history(
                 duration_ms=int(f[12] or 0),
             )
         applied.append(row)
-    return History(internal_version=internal_version, applied=tuple(applied), audit_id=audit_id)
+    return History(
+        internal_version=internal_version,
+        applied=tuple(applied),
+        audit_id=audit_id,
+        backend_pid=backend_pid,
+    )
 
 
 class SeedHistoryRow(msgspec.Struct, frozen=True):

@@ -181,6 +181,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     seeds_dir_set: bool = False  # configured, not the default: a missing folder is an error
     statement_timeout: float | None = None
     connect_timeout: float = 10.0
+    # auto | none | session | transaction: a connection pooler in front of the
+    # server (PgBouncer), detected by default; see trenova_db.pooler.
+    pooler: str = "auto"
     debug: bool = False
     dump_schema: bool = False  # write the schema dump after migrate/rollback (development)
     project_root: Path = Path(".")
@@ -201,6 +204,7 @@ _CONFIG_KEYS = {
     "statement-timeout": "statement_timeout",
     "connect-timeout": "connect_timeout",
     "dump-schema": "dump_schema",
+    "pooler": "pooler",
 }
 
 # Sub-tables of [tool.trenova-db] read by their own modules.
@@ -218,9 +222,11 @@ _ENV_VARS: tuple[tuple[str, str], ...] = (
     ("TRENOVA_LOCK_TIMEOUT", "lock_timeout"),
     ("TRENOVA_STATEMENT_TIMEOUT", "statement_timeout"),
     ("TRENOVA_CONNECT_TIMEOUT", "connect_timeout"),
+    ("TRENOVA_DB_POOLER", "pooler"),
 )
 
 DEBUG_VARS = ("TRENOVA_DB_DEBUG", "BUNDEBUG")
+POOLER_MODES = ("auto", "none", "session", "transaction")
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 
@@ -363,6 +369,15 @@ def resolve_settings(
         out["statement_timeout"] = parse_duration(
             merged["statement_timeout"], name="statement-timeout"
         )
+    if "pooler" in merged:
+        pooler = str(merged["pooler"]).strip().lower()
+        if pooler not in POOLER_MODES:
+            raise ConfigurationError(
+                f"invalid pooler {merged['pooler']!r} (from {source['pooler']})",
+                hint="use one of auto (detect PgBouncer), none (a direct connection), "
+                "session or transaction (the pool mode of the PgBouncer in front)",
+            )
+        out["pooler"] = pooler
     # BUNDEBUG: what the original (Go + Bun) used; a Trenova operator's habit works.
     out["debug"] = any(
         environ.get(var, "").strip().lower() not in ("", "0", "false", "no") for var in DEBUG_VARS

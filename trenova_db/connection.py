@@ -9,7 +9,6 @@ masked: the DSN's password never reaches an exception, a log or the terminal.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import socket
 import time
@@ -53,19 +52,19 @@ _RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
-def session_settings(
-    *,
-    purpose: str,
-    statement_timeout: float | None = None,
-    lock_timeout: float | None = None,
-) -> dict[str, str]:
-    """Server settings for a session: application_name names who holds locks."""
-    settings = {"application_name": f"{APPLICATION_NAME} {purpose} pid={os.getpid()}"[:63]}
-    if statement_timeout is not None:
-        settings["statement_timeout"] = f"{math.ceil(statement_timeout * 1000)}ms"
-    if lock_timeout is not None:
-        settings["lock_timeout"] = f"{math.ceil(lock_timeout * 1000)}ms"
-    return settings
+def application_name(purpose: str) -> str:
+    """Who this session is, as pg_stat_activity and lock holders show it."""
+    return f"{APPLICATION_NAME} {purpose} pid={os.getpid()}"[:63]
+
+
+def session_settings(*, purpose: str) -> dict[str, str]:
+    """Startup parameters of a session: application_name only.
+
+    Timeouts are never startup parameters: PgBouncer refuses them (or, told to
+    ignore them, drops them). ``trenova_db.pooler.setup`` SETs them instead.
+    PgBouncer accepts application_name: it tracks it per client.
+    """
+    return {"application_name": application_name(purpose)}
 
 
 def _debug_logger(record: Any) -> None:
@@ -104,8 +103,16 @@ async def connect(
     statement_timeout: float | None = None,
     lock_timeout: float | None = None,
     debug: bool = False,
+    pooler: str = "auto",
+    setup: bool = True,
 ) -> Any:
-    """Open one connection, retrying while the server is starting up."""
+    """Open one connection, retrying while the server is starting up.
+
+    ``setup``: detect a pooler and SET the timeouts now (one round trip, none
+    on a direct connection without timeouts... see trenova_db.pooler); False
+    leaves it to the caller (``pooler.setup``) after a first query that
+    reports the server's pid for free.
+    """
     if not dsn:
         raise ConfigurationError(
             "no database URL given",
@@ -113,9 +120,7 @@ async def connect(
             "embedded server; library calls never start one)",
         )
     secret = dsn_password(dsn)
-    settings = session_settings(
-        purpose=purpose, statement_timeout=statement_timeout, lock_timeout=lock_timeout
-    )
+    settings = session_settings(purpose=purpose)
     deadline = time.monotonic() + connect_timeout
     delay = 0.05
     attempt = 0
@@ -141,6 +146,24 @@ async def connect(
     if debug:
         conn.add_query_logger(_debug_logger)
         _DEBUG_CONNECTIONS.add(conn)
+    from . import pooler as pooling
+
+    pooling.register(
+        conn,
+        dsn=dsn,
+        pooler=pooler,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+        application_name=settings["application_name"],
+    )
+    if setup:
+        try:
+            await pooling.setup(conn)
+        except BaseException as exc:
+            conn.terminate()
+            if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
+                raise translate_query_error(exc) from exc
+            raise
     return conn
 
 

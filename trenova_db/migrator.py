@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from . import bookkeeping, logs
+from . import bookkeeping, logs, pooler
 from .apply import Applier
 from .asking import ask_or_stop
 from .audit import Audit, actor, audit_values, host, mark_abandoned
@@ -138,7 +138,7 @@ async def _migrate(
     progress: ProgressCallback | None,
     ask: Ask | None = None,
 ) -> None:
-    async with session(settings, "migrate") as conn:
+    async with session(settings, "migrate", setup=False) as conn:
         # The fast path's audit row says `noop`, finished: true unless this run
         # finds work, and then it becomes `running` before any work starts.
         fast_audit = None
@@ -148,6 +148,7 @@ async def _migrate(
             conn, audit_values=fast_audit, full=False
         )
         if history.internal_version <= 0:  # never on an already-managed database
+            await pooler.setup(conn, backend_pid=history.backend_pid)  # before any other query
             await refuse_if_foreign(conn, settings.schema, "migrate")
         plan = make_plan(files, history, allow_out_of_order=allow_out_of_order)
         report.already_applied = len(history.applied)
@@ -159,6 +160,7 @@ async def _migrate(
             Applier.check_runnable(list(plan.pending))
         except TrenovaDBError as exc:
             if history.audit_id is not None:
+                await pooler.setup(conn, backend_pid=history.backend_pid)
                 audit = Audit(conn, settings.schema, "migrate", settings.environment.value)
                 audit.id = history.audit_id
                 await audit.finish("refused", {"error": str(exc)})
@@ -168,7 +170,8 @@ async def _migrate(
         elif not _nothing_to_do(history, plan):
             # Pending work, or a problem seen without the lock: a dirty row may
             # be a migration another runner is applying right now. Decide under
-            # the lock.
+            # the lock. Now the pooler matters (the history read told the pid).
+            await pooler.setup(conn, backend_pid=history.backend_pid)
             await _migrate_locked(
                 conn,
                 settings,
@@ -626,6 +629,8 @@ async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusRe
     if history.internal_version <= 0:
         await refuse_if_foreign(conn, settings.schema, "status")
     plan = make_plan(files, history, allow_out_of_order=False)
+    from .lease import lock_holder
+
     return StatusReport(
         database=settings.masked_url,
         schema=settings.schema,
@@ -633,4 +638,6 @@ async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusRe
         migrations=status_items(files, history),
         problems=plan.problems,
         ignored_files=list(files.ignored),
+        lock=await lock_holder(conn, settings.schema),
+        connection=pooler.pooling(conn).describe(),
     )

@@ -177,6 +177,9 @@ class StatusReport(Report, kw_only=True):
     ignored_files: list[str] = msgspec.field(default_factory=list)
     # Runs whose audit row says `running` while their session is gone.
     abandoned: list[str] = msgspec.field(default_factory=list)
+    # who holds the migration lock right now (None: nobody), and how we connect
+    lock: str | None = None
+    connection: str | None = None
 
     @property
     def needs_attention(self) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from . import pooler
 from .audit import Audit, outcome_of
 from .bookkeeping import quote_ident
 from .config import Settings
@@ -59,8 +60,14 @@ def backend_pid(conn: Any) -> int:
 
 @asynccontextmanager
 async def session(
-    settings: Settings, purpose: str, *, connect_timeout: float | None = None
+    settings: Settings,
+    purpose: str,
+    *,
+    connect_timeout: float | None = None,
+    setup: bool = True,
 ) -> AsyncIterator[Any]:
+    """One connection. ``setup=False``: the caller runs ``pooler.setup`` after
+    its first query (a COPY that reports the server's pid: no extra round trip)."""
     conn = await connect(
         dsn(settings),
         purpose=purpose,
@@ -68,6 +75,8 @@ async def session(
         statement_timeout=settings.statement_timeout,
         lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
         debug=settings.debug,
+        pooler=settings.pooler,
+        setup=setup,
     )
     try:
         yield conn
@@ -90,13 +99,22 @@ def run_lock(
 
     A direct connection gets the session advisory lock on ``conn`` itself,
     released by closing the session (every caller closes it right after).
+    Behind a session-pooling PgBouncer the same lock, released explicitly (the
+    server session outlives ours). Behind a transaction pooler, where a
+    session lock stays on whichever server connection took it, a lease row
+    (``trenova_db.lease``).
     """
+    pooling = pooler.pooling(conn)
+    if pooling.mode == "transaction":
+        from .lease import LeaseLock
+
+        return LeaseLock(conn, settings, still_needed=still_needed)
     return SessionLock(
         conn,
         settings.schema,
         settings.lock_timeout,
         still_needed=still_needed,
-        release_on_close=True,
+        release_on_close=not pooling.pooled,
     )
 
 
@@ -188,6 +206,7 @@ async def after_loss(
     its effects are known only once it has ended. Returns (what ``read``
     returned, a note saying what was verified) or (None, why not).
     """
+    import os
     import time
 
     import anyio
@@ -198,9 +217,16 @@ async def after_loss(
         async with _quick(settings) as conn:
             deadline = time.monotonic() + bound
             delay = 0.02
+            # Behind a pooler the pids a client knows are the pooler's, and
+            # the server sessions that ran our statements carry our
+            # application_name instead: wait for any of them still working.
+            names = f"trenova-db % pid={os.getpid()}" if pooler.any_pooled() else None
             while await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::integer[]))",
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::integer[]) "
+                "OR (application_name LIKE $2 AND state IS DISTINCT FROM 'idle' "
+                "AND pid <> pg_backend_pid()))",
                 pids,
+                names,
             ):
                 if time.monotonic() >= deadline:
                     return None, (

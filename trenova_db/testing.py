@@ -39,7 +39,13 @@ __all__ = [
 ]
 
 TEST_DATABASE_ENV = "TRENOVA_TEST_DATABASE_URL"
-_BOOKKEEPING = ("schema_migrations", "seed_history", "trenova_db_audit", "trenova_db_versions")
+_BOOKKEEPING = (
+    "schema_migrations",
+    "seed_history",
+    "trenova_db_audit",
+    "trenova_db_versions",
+    "trenova_db_lock",
+)
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -53,6 +53,9 @@ class CommonOptions:
         PostgreSQL statement_timeout for migration sessions, e.g. 5m.
     connect_timeout
         Keep retrying the connection this long, e.g. 10s.
+    pooler
+        auto|none|session|transaction: the PgBouncer pool mode in front of the server
+        (default auto: detected) [env: TRENOVA_DB_POOLER].
     json
         Print one JSON document on stdout and nothing else.
     verbose
@@ -75,6 +78,7 @@ class CommonOptions:
     lock_timeout: str | None = None
     statement_timeout: str | None = None
     connect_timeout: str | None = None
+    pooler: str | None = None
     json: bool = False
     # The spec's persistent flags: every subcommand takes them (as the original's
     # cobra persistent flags), and a command reads them from here, never declares
@@ -115,6 +119,7 @@ def settings_for(common: CommonOptions | None, *, only: Collection[str] | None =
             "lock_timeout": c.lock_timeout,
             "statement_timeout": c.statement_timeout,
             "connect_timeout": c.connect_timeout,
+            "pooler": c.pooler,
         },
     )
 

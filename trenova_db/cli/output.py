@@ -354,6 +354,9 @@ def _status(out: Output, r: StatusReport) -> None:
         out.line("seeds: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     if r.ignored_files:
         out.line(f"ignored (not migrations): {', '.join(r.ignored_files)}")
+    if r.connection and r.connection != "direct connection (detected)":
+        out.line(f"connection: {r.connection}")
+    out.line(f"lock: {r.lock or 'free'}")
     for f in r.findings:
         out.line(f"  ! {f.message}")
         out.line(f"    fix: {f.fix}")

@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import msgspec
 
-from .. import logs
+from .. import logs, pooler
 from ..asking import ask_or_stop
 from ..audit import actor, host
 from ..bookkeeping import ensure_bookkeeping
@@ -161,6 +161,9 @@ class _Run:
     ) -> None:
         try:
             async with conn.transaction():
+                local = pooler.local_settings(conn)  # behind a transaction pooler
+                if local:
+                    await conn.execute(local)
                 before = await _written(conn)
                 await seed.run(ctx)
                 details["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -508,7 +511,10 @@ async def _schedule(
                         purpose="seed",
                         connect_timeout=s.connect_timeout,
                         statement_timeout=s.statement_timeout,
+                        lock_timeout=s.lock_timeout if s.lock_timeout_set else None,
                         debug=s.debug,
+                        # what the run's first connection found: no new probe
+                        pooler=pooler.pooling(conn).mode,
                     )
                     opened.append(own)
                     run.pids.append(backend_pid(own))
