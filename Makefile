@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 CLI    := $(VENV)/bin/trenova-db
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format migrate seed setup status bench embedded-stop clean venv
+.PHONY: run test lint format migrate seed setup status bench embedded-stop clean venv mutation
 
 venv: $(STAMP)
 
@@ -34,6 +34,15 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# mutmut 3 over the modules that need no database ([tool.mutmut] in pyproject.toml),
+# judged by the unit tests only; then the score of each module. One module:
+#   make mutation MUTANTS='trenova_db.config*'
+MUTANTS      ?=
+MUTATION_JOBS ?= 2
+mutation: venv
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(PY) scripts/mutation_scores.py
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -17,7 +17,15 @@ import pytest
 from trenova_db.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
+UNIT = Path(__file__).resolve().parent / "unit"
 T = TypeVar("T")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/unit/ is a ``unit`` test (``-m unit``: no database, no process)."""
+    for item in items:
+        if item.path.is_relative_to(UNIT):
+            item.add_marker(pytest.mark.unit)
 
 
 def run(fn: Callable[[], Coroutine[Any, Any, T]]) -> T:

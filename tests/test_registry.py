@@ -15,6 +15,8 @@ from trenova_db.seeding.registry import check_registry, encode_registry, sync_re
 from trenova_db.seeding.scaffold import create_seed_file
 from trenova_db.seeding.scan import scan_seeds
 
+pytestmark = pytest.mark.unit  # no database: part of `make mutation`
+
 GOOD = """from trenova_db import Environment
 from trenova_db.seeding import BaseSeed, SeedContext
 

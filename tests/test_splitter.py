@@ -14,6 +14,8 @@ from trenova_db.splitter import (
     split_statements,
 )
 
+pytestmark = pytest.mark.unit  # no database: part of `make mutation`
+
 
 def texts(sql: str) -> list[str]:
     return [s.text for s in split_statements(sql)]

@@ -28,7 +28,8 @@ __all__ = [
     "parse_migration_name",
 ]
 
-MIGRATION_NAME = re.compile(r"^(\d{1,14})_([0-9a-z_-]+)(\.tx)?\.(up|down)\.sql$")
+# ASCII digits only, and \Z, not $: "$" also matches before a trailing newline.
+MIGRATION_NAME = re.compile(r"^([0-9]{1,14})_([0-9a-z_-]+)(\.tx)?\.(up|down)\.sql\Z")
 # Anything that looks like it meant to be a migration but is not quite one:
 # reported as an error rather than silently ignored.
 _LOOKS_LIKE_MIGRATION = re.compile(r"^\d+.*\.(up|down)\.sql$", re.IGNORECASE)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import write_migrations
 from trenova_db.config import Environment, mask_dsn, mask_secrets, parse_duration, resolve_settings
-from trenova_db.discovery import discover_migrations, parse_migration_name
+from trenova_db.discovery import (
+    MigrationFile,
+    checksum_bytes,
+    discover_migrations,
+    normalise_sql,
+    parse_migration_name,
+)
 from trenova_db.errors import ConfigurationError, DiscoveryError
 from trenova_db.scaffold import create_migration
 
@@ -93,16 +99,38 @@ _PIECES = st.sampled_from(
     ]
 )
 _NEAR_NAMES = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=8).map("".join)
-_CONVENTION = re.compile(r"[0-9]{1,14}_[0-9a-z_-]+(\.tx)?\.(up|down)\.sql")
+
+
+def convention(filename: str) -> tuple[int, str, str, str] | None:
+    """The naming rule read off the contract by hand (no regex): the oracle for the parser."""
+    digits, underscore, rest = filename.partition("_")
+    if not underscore or not 1 <= len(digits) <= 14 or any(c not in "0123456789" for c in digits):
+        return None
+    for direction in ("up", "down"):
+        if rest.endswith(f".{direction}.sql"):
+            stem = rest[: -len(f".{direction}.sql")]
+            break
+    else:
+        return None
+    kind = "notx"
+    if stem.endswith(".tx"):
+        stem, kind = stem[:-3], "tx"
+    if not stem or any(c not in "0123456789abcdefghijklmnopqrstuvwxyz_-" for c in stem):
+        return None
+    return int(digits), stem, kind, direction
 
 
 @given(_NEAR_NAMES)
+@example("000001_users.up.sql\n")  # "$" would accept a trailing newline
+@example("\u0661_users.up.sql")  # an Arabic-Indic one is a digit to "\d", not to the rule
+@example("000001_users.tx.tx.up.sql")
+@example("000001_tx.up.sql")
+@example("1_a.down.sql")
 @settings(max_examples=1000, deadline=None)
 def test_parsing_never_raises_and_accepts_exactly_the_convention(filename: str) -> None:
     parsed = parse_migration_name(filename)
-    assert (parsed is not None) == bool(_CONVENTION.fullmatch(filename)), filename
-    if parsed is not None:
-        assert filename.startswith(f"{parsed.version:0{len(filename.split('_')[0])}d}_")
+    got = None if parsed is None else (parsed.version, parsed.name, parsed.kind, parsed.direction)
+    assert got == convention(filename), filename
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -255,3 +283,163 @@ def test_very_short_literal_secrets_do_not_blank_out_words_but_urls_stay_masked(
         "cannot connect to postgresql://u:***@h/db: password for pw user rejected"
     )
     assert mask_secrets("pwgen says s3cret", "s3cret") == "pwgen says ***"
+
+
+def test_every_field_of_a_discovered_migration_is_read_from_its_files(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_init.tx.up.sql": b"\xef\xbb\xbfCREATE TABLE a ();\r\n",
+            "000001_init.tx.down.sql": "DROP TABLE a;\n",
+            "000002_index.up.sql": "CREATE INDEX CONCURRENTLY i ON a (x);\n",
+            "000002_index.tx.down.sql": "DROP INDEX i;\n",
+            "000010_nodown.tx.up.sql": "SELECT 10;",
+        },
+    )
+    (folder / "000003_folder.up.sql").mkdir()  # a directory is never a migration
+    found = discover_migrations(folder)
+    assert found.directory == folder
+    assert found.ignored == ()
+    first, second, third = found.migrations
+    assert first == MigrationFile(
+        version=1,
+        name="init",
+        kind="tx",
+        directory=str(folder),
+        up_file="000001_init.tx.up.sql",
+        up_sql="CREATE TABLE a ();\n",  # BOM stripped, CRLF -> LF
+        checksum="sha256:" + hashlib.sha256(b"CREATE TABLE a ();\n").hexdigest(),
+        down_file="000001_init.tx.down.sql",
+        down_sql="DROP TABLE a;\n",
+        down_kind="tx",
+    )
+    assert (first.up_path, first.down_path, first.label) == (
+        folder / "000001_init.tx.up.sql",
+        folder / "000001_init.tx.down.sql",
+        "000001_init.tx.up.sql",
+    )
+    # The down file's own kind is kept: a notx up may have a tx down.
+    assert (second.version, second.kind, second.down_kind) == (2, "notx", "tx")
+    assert second.down_file == "000002_index.tx.down.sql"
+    assert third == MigrationFile(
+        version=10,
+        name="nodown",
+        kind="tx",
+        directory=str(folder),
+        up_file="000010_nodown.tx.up.sql",
+        up_sql="SELECT 10;",
+        checksum=checksum_bytes(b"SELECT 10;"),
+    )
+    assert third.down_path is None
+    assert found.by_version() == {1: first, 2: second, 10: third}
+
+
+def test_the_checksum_ignores_a_bom_and_crlf_but_nothing_else() -> None:
+    plain = checksum_bytes(b"SELECT 1;\nSELECT 2;\n")
+    assert plain == "sha256:" + hashlib.sha256(b"SELECT 1;\nSELECT 2;\n").hexdigest()
+    assert checksum_bytes(b"\xef\xbb\xbfSELECT 1;\r\nSELECT 2;\r\n") == plain
+    assert checksum_bytes(b"SELECT 1;\rSELECT 2;\r") != plain  # a bare CR is content
+    assert normalise_sql(b"\xef\xbb\xbf\xef\xbb\xbfx") == b"\xef\xbb\xbfx"  # one BOM only
+    assert normalise_sql(b"a\xef\xbb\xbf") == b"a\xef\xbb\xbf"  # a BOM only at the start
+    assert normalise_sql(b"\r\r\n") == b"\r\n"
+
+
+def test_duplicate_down_files_for_a_version_are_reported_with_both_names(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_a.up.sql": "SELECT 1;",
+            "000001_a.down.sql": "SELECT 1;",
+            "000001_a.tx.down.sql": "SELECT 1;",
+            "000002_b.up.sql": "SELECT 2;",
+        },
+    )
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.problems == [
+        "duplicate down files for version 1: 000001_a.down.sql and 000001_a.tx.down.sql"
+    ]
+    assert info.value.summary == f"1 problem in migrations directory {folder}"
+    assert info.value.hint == "fix or rename the files listed; nothing was applied"
+
+
+def test_two_ups_and_two_downs_of_one_version_are_one_problem(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_a.up.sql": "SELECT 1;",
+            "000001_a.tx.up.sql": "SELECT 1;",
+            "000001_a.down.sql": "SELECT 1;",
+            "000001_a.tx.down.sql": "SELECT 1;",
+        },
+    )
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.problems == ["duplicate version 1: 000001_a.tx.up.sql and 000001_a.up.sql"]
+
+
+def test_an_unreadable_or_broken_down_file_is_a_problem_too(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_a.up.sql": "SELECT 1;",
+            "000001_a.down.sql": "",
+            "000002_b.up.sql": "SELECT 2;",
+            "000002_b.down.sql": b"\xff",
+            "000003_c.up.sql": "SELECT 3;",
+        },
+    )
+    (folder / "000004_d.up.sql").symlink_to(folder / "nowhere")
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.problems == [
+        "000001_a.down.sql: file is empty; write the SQL or delete the file",
+        "000002_b.down.sql: not valid UTF-8 (byte 0xff at offset 0); re-save the file as UTF-8",
+        "000004_d.up.sql: cannot read file (No such file or directory)",
+    ]
+    assert str(info.value).startswith(f"3 problems in migrations directory {folder}: ")
+
+
+def test_a_big_file_is_read_whole(tmp_path: Path) -> None:
+    sql = "SELECT 1;\n" * 300_000  # 3 MB: several reads
+    folder = write_migrations(tmp_path, {"000001_big.up.sql": sql})
+    [m] = discover_migrations(folder).migrations
+    assert m.up_sql == sql
+    assert m.checksum == checksum_bytes(sql.encode())
+
+
+def test_names_that_look_like_migrations_in_any_case_are_problems_not_ignored(
+    tmp_path: Path,
+) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_a.UP.SQL": "SELECT 1;",
+            "2_b.Down.Sql": "SELECT 1;",
+            "x_1.up.sql": "SELECT 1;",
+            "000001.sql": "SELECT 1;",
+        },
+    )
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    rule = (
+        ": name does not match NNNNNN_name[.tx].(up|down).sql (version: 1-14 digits; name: "
+        "lowercase letters, digits, '_' or '-')"
+    )
+    assert info.value.problems == ["000001_a.UP.SQL" + rule, "2_b.Down.Sql" + rule]
+
+
+def test_a_file_where_the_folder_should_be_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "sql").write_text("not a folder")
+    with pytest.raises(ConfigurationError) as info:
+        discover_migrations(tmp_path / "sql")
+    assert str(info.value) == f"migrations directory {tmp_path / 'sql'} is not a directory"
+    assert info.value.hint == "pass --migrations-dir, or create it with `trenova-db create NAME`"
+    with pytest.raises(ConfigurationError) as missing:
+        discover_migrations(tmp_path / "nope")
+    assert str(missing.value) == f"migrations directory {tmp_path / 'nope'} does not exist"
+
+
+def test_an_empty_folder_has_no_migrations(tmp_path: Path) -> None:
+    found = discover_migrations(tmp_path)
+    assert (found.migrations, found.ignored, found.by_version()) == ((), (), {})
