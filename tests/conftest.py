@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Mapping
@@ -77,10 +78,20 @@ def cli(
     return invoke
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that a test interrupts: SIGINT back to its default.
+
+    A process started with SIGINT ignored (``pytest &`` in a script, nohup, some CI
+    runners) passes that on to its children, and Python leaves an ignored SIGINT
+    ignored: the child would never see the test's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli_process(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.Popen[str]:
-    """Start trenova-db as a real process (for concurrency tests)."""
+    """Start trenova-db as a real process (for concurrency and Ctrl-C tests)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "trenova_db", *args],
@@ -89,6 +100,7 @@ def cli_process(
         text=True,
         env=full_env,
         cwd=cwd or ROOT,
+        preexec_fn=default_sigint,
     )
 
 

@@ -6,6 +6,7 @@ import importlib.metadata
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -158,26 +159,89 @@ def test_every_reporting_command_prints_one_json_document(
         "--seeds-dir",
         str(seeds),
     )
-    runs = [
-        ("migrate", "--force"),  # the original's CI example passes it
-        ("setup",),
-        ("status",),
-        ("seed", "--dry-run"),
-        ("seed-sync",),
-        ("seed-check",),
-        ("create-seed", "extra_data", "--dev"),
-        ("seed-sync",),
-        ("seed-rollback", "TestUsers"),
-        ("seed-clean", "--force"),
-        ("rollback", "--dry-run"),
-        ("repair",),
-        ("reset", "--force", "--seed"),
-        ("migrate", "--dry-run", "--verbose"),
-    ]
-    for args in runs:
+    from trenova_db.config import Environment
+    from trenova_db.discovery import discover_migrations
+    from trenova_db.seeding.graph import order_seeds, select_seeds
+    from trenova_db.seeding.registry import check_registry
+
+    versions = [m.version for m in discover_migrations(root / "sql").migrations]
+    registry = check_registry(seeds)
+    dev = [e.name for e in order_seeds(select_seeds(registry, Environment.DEVELOPMENT), registry)]
+    assert len(versions) > 1 and len(dev) > 1 and "TestUsers" in dev
+
+    def one_json_document(*args: str) -> dict[str, Any]:
         result = cli(*args, *common)
         assert result.code == 0, (args, result.err)
         assert result.out.count("\n") == 1, (args, result.out[:200])
         doc = result.json()
         assert isinstance(doc, dict), args
         assert "error" not in doc, args
+        if "database" in doc:
+            assert doc["database"] == trenova_database, args
+        return doc
+
+    def applied(report: object) -> list[int]:
+        assert isinstance(report, dict)
+        assert all(m["state"] == "applied" for m in report["applied"])
+        return [m["version"] for m in report["applied"]]
+
+    def seeded(report: object) -> list[tuple[str, str]]:
+        assert isinstance(report, dict)
+        return [(s["name"], s["state"]) for s in report["seeds"]]
+
+    # Each document is the report of the command that printed it, with its contents.
+    doc = one_json_document("migrate", "--force")  # the original's CI example passes it
+    assert (doc["operation"], doc["dry_run"], doc["already_applied"]) == ("migrate", False, 0)
+    assert applied(doc) == versions
+    doc = one_json_document("setup")
+    assert doc["operation"] == "setup"
+    assert applied(doc["migrate"]) == []
+    assert seeded(doc["seed"]) == [(n, "applied") for n in dev]
+    doc = one_json_document("status")
+    assert (doc["operation"], doc["current_version"]) == ("status", versions[-1])
+    assert (doc["applied_count"], doc["pending_count"]) == (len(versions), 0)
+    assert (doc["pending"], doc["pending_seeds"], doc["findings"]) == ([], [], [])
+    assert seeded(doc) == [(n, "applied") for n in dev]
+    doc = one_json_document("seed", "--dry-run")
+    assert (doc["operation"], doc["dry_run"]) == ("seed", True)
+    assert seeded(doc) == [(n, "skipped") for n in dev]
+    doc = one_json_document("seed-sync")
+    assert (doc["operation"], doc["changed"], doc["seeds"]) == (
+        "seed-sync",
+        False,
+        len(registry.seeds),
+    )
+    assert doc["path"] == str(seeds / "registry.json")
+    doc = one_json_document("seed-check")
+    assert (doc["operation"], doc["problems"]) == ("seed-check", [])
+    doc = one_json_document("create-seed", "extra_data", "--dev")
+    created = Path(doc["created"])
+    assert (created.parent, created.name[2:]) == (seeds / "development", "_extra_data.py")
+    assert created.is_file()
+    assert doc["registry"] == {
+        "operation": "seed-sync",
+        "path": str(seeds / "registry.json"),
+        "changed": True,
+        "diff": {"added": ["ExtraData"], "removed": [], "changed": []},
+        "seeds": len(registry.seeds) + 1,
+        "problems": [],
+    }
+    doc = one_json_document("seed-sync")
+    assert (doc["changed"], doc["seeds"]) == (False, len(registry.seeds) + 1)
+    doc = one_json_document("seed-rollback", "TestUsers")
+    assert doc["operation"] == "seed-rollback"
+    assert seeded(doc) == [("TestUsers", "rolled-back")]
+    doc = one_json_document("seed-clean", "--force")
+    assert (doc["operation"], doc["problems"]) == ("seed-clean", [])
+    doc = one_json_document("rollback", "--dry-run")
+    assert (doc["operation"], doc["dry_run"]) == ("rollback", True)
+    assert [m["version"] for m in doc["rolled_back"]] == [versions[-1]]
+    doc = one_json_document("repair")
+    assert (doc["operation"], doc["actions"], doc["remaining"]) == ("repair", [], [])
+    doc = one_json_document("reset", "--force", "--seed")
+    assert (doc["operation"], doc["schemas_dropped"]) == ("reset", ["public"])
+    assert applied(doc["migrate"]) == versions
+    assert seeded(doc["seed"]) == [(n, "applied") for n in [*dev, "ExtraData"]]
+    doc = one_json_document("migrate", "--dry-run", "--verbose")
+    assert (doc["operation"], doc["dry_run"], doc["applied"]) == ("migrate", True, [])
+    assert doc["already_applied"] == len(versions)

@@ -22,11 +22,16 @@ from trenova_db.discovery import discover_migrations
 from trenova_db.lock import SessionLock as MigrationLock
 
 Make = Callable[[Mapping[str, str | bytes]], Path]
+# Both count only this test's database: other tests, a second CI pass or another
+# project may sleep or hold advisory locks on the same server at the same time.
 SLEEPING = (
     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-    "AND pid <> pg_backend_pid()"
+    "AND pid <> pg_backend_pid() AND datname = current_database()"
 )
-HELD = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+HELD = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 Cli = Callable[..., CliResult]
 T = TypeVar("T")
 

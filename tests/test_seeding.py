@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, CliResult, query, run
+from tests.conftest import ROOT, CliResult, default_sigint, query, run
 from trenova_db import Environment
 from trenova_db.seeding.helpers import verify_password
 from trenova_db.seeding.ids import pulid
@@ -440,6 +440,7 @@ def test_seed_watch_regenerates_the_registry_when_a_file_is_added_changed_or_rem
         text=True,
         cwd=tmp_path,
         env={**os.environ},
+        preexec_fn=default_sigint,  # Ctrl-C reaches it even if pytest ignores SIGINT
     )
     assert proc.stderr is not None
     lines = _lines(proc.stderr)
