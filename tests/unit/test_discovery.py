@@ -443,3 +443,34 @@ def test_a_file_where_the_folder_should_be_is_a_configuration_error(tmp_path: Pa
 def test_an_empty_folder_has_no_migrations(tmp_path: Path) -> None:
     found = discover_migrations(tmp_path)
     assert (found.migrations, found.ignored, found.by_version()) == ((), (), {})
+
+
+def test_problems_of_later_versions_are_found_after_a_duplicate_or_a_mismatched_down(
+    tmp_path: Path,
+) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {
+            "000001_a.up.sql": "SELECT 1;",
+            "000001_a.down.sql": "SELECT 1;",
+            "000001_a.tx.down.sql": "SELECT 1;",
+            "000002_b.up.sql": "SELECT 2;",
+            "000002_c.down.sql": "SELECT 2;",
+            "000003_d.down.sql": "SELECT 3;",
+        },
+    )
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.problems == [
+        "duplicate down files for version 1: 000001_a.down.sql and 000001_a.tx.down.sql",
+        "000002_c.down.sql: name does not match its up file 000002_b.up.sql",
+        "000003_d.down.sql: down file without a matching up file",
+    ]
+    assert info.value.summary == f"3 problems in migrations directory {folder}"
+
+
+def test_two_problems_are_problems(tmp_path: Path) -> None:
+    folder = write_migrations(tmp_path, {"000001_a.down.sql": "x", "000002_b.down.sql": "x"})
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.summary == f"2 problems in migrations directory {folder}"
