@@ -177,6 +177,8 @@ def test_secrets_are_removed_from_any_text() -> None:
         ("host=h password=kv user=u", "kv"),
         ("host=h password='quoted' user=u", "quoted"),
         ("host=h password='' user=u", None),
+        ("host=h password=", None),
+        ("host=h password='Xpw'", "Xpw"),
         ("postgresql://[::1/db?password=x", "x"),
     ],
 )

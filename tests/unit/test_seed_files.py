@@ -628,6 +628,7 @@ def test_a_cycle_names_its_seeds_in_order_and_what_each_waits_for() -> None:
         entry("B", deps=("A",)),
         entry("C", deps=("B", "Free")),
         entry("D", deps=("C",)),
+        entry("E", deps=("B", "A")),
     )
     with pytest.raises(SeedGraphError) as info:
         order_seeds(list(seeds), Registry(seeds=seeds))
@@ -637,6 +638,7 @@ def test_a_cycle_names_its_seeds_in_order_and_what_each_waits_for() -> None:
         "B waits for A",
         "C waits for B",
         "D waits for C",
+        "E waits for A, B",
     ]
     assert info.value.hint == "remove one of the depends_on entries to break the cycle"
 
@@ -669,3 +671,44 @@ def test_graph_problems_are_reported_once_naming_the_environment() -> None:
         "seed dependencies form a cycle: A -> B -> A"
     ]
     assert graph_problems(Registry(seeds=(entry("A"), entry("B", deps=("A",))))) == []
+
+
+def test_only_a_base_named_base_seed_makes_a_seed_class(tmp_path: Path) -> None:
+    write(tmp_path, "base/00_a.py", seed("A").replace("(BaseSeed)", "(models.Other)"))
+    write(tmp_path, "base/01_b.py", seed("B").replace("(BaseSeed)", "(Other, seeding.BaseSeed)"))
+    with pytest.raises(DiscoveryError) as info:
+        scan_seeds(tmp_path)
+    assert info.value.problems == ["base/00_a.py: no class subclassing BaseSeed"]
+
+
+def test_every_badly_named_file_and_stray_folder_is_listed_with_a_plural_count(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "base/00-first.py", seed("A"))
+    write(tmp_path, "base/01_ok.py", seed("Ok"))
+    write(tmp_path, "base/02-second.py", seed("B"))
+    write(tmp_path, "zzz/00_c.py", seed("C"))
+    write(tmp_path, "test/00_t.py", seed("T"))
+    rule = ": file name must be NN_name.py (a number, '_', then lowercase letters, digits or '_')"
+    with pytest.raises(DiscoveryError) as info:
+        scan_seeds(tmp_path)
+    assert info.value.problems == [
+        "base/00-first.py" + rule,
+        "base/02-second.py" + rule,
+        "zzz/: 00_c.py would never run: seed folders are base, development, test; move the "
+        "file(s) into one of them",
+    ]
+    assert info.value.summary == f"3 problems in seeds directory {tmp_path}"
+    (tmp_path / "base" / "00-first.py").unlink()
+    with pytest.raises(DiscoveryError) as two:
+        scan_seeds(tmp_path)
+    assert two.value.summary == f"2 problems in seeds directory {tmp_path}"
+
+
+def test_the_registry_format_is_written_as_the_registry_has_it() -> None:
+    assert encode_registry(Registry(format=1)) == b'{\n  "format": 1,\n  "seeds": []\n}\n'
+
+
+def test_the_registry_folder_is_made_with_its_parents(tmp_path: Path) -> None:
+    assert write_registry(tmp_path / "a" / "b", Registry())
+    assert (tmp_path / "a" / "b" / "registry.json").read_bytes() == encode_registry(Registry())
