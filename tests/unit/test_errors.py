@@ -171,3 +171,21 @@ def test_a_lost_lock_starts_with_nothing_unknown() -> None:
     exc = LostLock("lost the migration lock; nothing more was run", hint="see status")
     assert (exc.unknown, exc.done, exc.hint) == ([], [], "see status")
     assert str(exc) == "lost the migration lock; nothing more was run"
+
+
+def test_a_lost_lock_renders_what_could_not_be_verified_before_the_hint() -> None:
+    exc = LostLock("lost the migration lock; nothing more was run", hint="see status")
+    exc.done = ["applied 1 (a)"]
+    exc.unknown = ["2 (b)", "3 (c)"]
+    assert exc.render() == (
+        "lost the migration lock; nothing more was run\n"
+        "  done before this (1): applied 1 (a)\n"
+        "  unknown (not verified): 2 (b); 3 (c)\n"
+        "  hint: see status"
+    )
+    assert str(exc) == "lost the migration lock; nothing more was run"
+    no_hint = LostLock("lost it")
+    no_hint.unknown = ["1 (a)"]
+    assert no_hint.render() == "lost it\n  unknown (not verified): 1 (a)"
+    nothing = LostLock("lost it", hint="h")
+    assert nothing.render() == "lost it\n  hint: h"
