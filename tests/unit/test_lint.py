@@ -660,3 +660,107 @@ def test_the_projects_own_migrations_pass_lint() -> None:
     report = lint_files((ROOT / "sql").glob("*.sql"), LintConfig(), root=ROOT)
     assert [f for f in report.findings if f.severity == "error"] == []
     assert len(report.files) == len(list((ROOT / "sql").glob("*.sql")))
+
+
+def test_a_dollar_sign_inside_a_word_starts_no_dollar_quote() -> None:
+    # a$b$ is an identifier: the quote is the $b$ ... $b$ after it
+    found = project_findings("f", "a$b$ CONCURRENTLY $b$ $b$;", tx=True)
+    assert rules(found) == [("concurrently-in-tx", 1, 6, "error")]
+
+
+def test_squawk_drop_findings_are_silent_in_down_files_but_dropping_a_database_is_not(
+    tmp_path: Path, fake_squawk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    up, down = write(tmp_path, {"1.tx.up.sql": "SELECT 1;", "1.tx.down.sql": "SELECT 1;"})
+    out = [
+        {"file": str(f), "line": 0, "column": 0, "rule_name": rule, "level": "Error"}
+        for f in (up, down)
+        for rule in ("ban-drop-table", "ban-drop-database", "renaming-table")
+    ]
+    monkeypatch.setenv("FAKE_SQUAWK_OUT", msgspec.json.encode(out).decode())
+    report = lint_files([up, down], LintConfig(), root=tmp_path)
+    assert [(f.file, f.rule) for f in report.findings] == [
+        ("1.tx.down.sql", "ban-drop-database"),
+        ("1.tx.down.sql", "renaming-table"),
+        ("1.tx.up.sql", "ban-drop-database"),
+        ("1.tx.up.sql", "ban-drop-table"),
+        ("1.tx.up.sql", "renaming-table"),
+    ]
+
+
+def test_run_lint_lints_the_files_given_with_the_projects_lint_table(tmp_path: Path) -> None:
+    import anyio
+
+    from trenova_db.config import Settings
+    from trenova_db.linter import run_lint
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.trenova-db.lint]\nsquawk = false\nwarnings = ["vacuum-in-tx"]\n'
+    )
+    (path,) = write(tmp_path, {"1.tx.up.sql": "VACUUM t;"})
+    settings = Settings(project_root=tmp_path)
+    report = anyio.run(run_lint, settings, [path])
+    assert [(f.file, f.rule, f.severity) for f in report.findings] == [
+        ("1.tx.up.sql", "vacuum-in-tx", "warning")
+    ]
+
+
+def test_run_lint_without_files_lints_the_pending_migrations_and_their_down_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    import trenova_db.migrator
+    from trenova_db.config import Settings
+    from trenova_db.linter import run_lint
+    from trenova_db.reports import MigrationItem, StatusReport
+
+    (tmp_path / "pyproject.toml").write_text("[tool.trenova-db.lint]\nsquawk = false\n")
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    write(
+        sql,
+        {
+            "000001_a.tx.up.sql": "COMMIT;",
+            "000002_b.tx.up.sql": "COMMIT;",
+            "000002_b.tx.down.sql": "COMMIT;",
+            "000003_c.up.sql": "COMMIT;",
+            "000003_c.down.sql": "COMMIT;",
+            "000004_d.up.sql": "COMMIT;",
+        },
+    )
+    settings = Settings(project_root=tmp_path, migrations_dir=sql, database_url="postgresql://h/db")
+    seen: list[Settings] = []
+
+    async def fake_status(given: Settings) -> StatusReport:
+        seen.append(given)
+        items = [
+            MigrationItem(
+                version=1, name="a", kind="tx", state="applied", file="000001_a.tx.up.sql"
+            ),
+            MigrationItem(
+                version=2, name="b", kind="tx", state="pending", file="000002_b.tx.up.sql"
+            ),
+            MigrationItem(
+                version=3, name="c", kind="notx", state="out-of-order", file="000003_c.up.sql"
+            ),
+            MigrationItem(
+                version=4, name="d", kind="notx", state="pending", file="000004_d.up.sql"
+            ),
+            MigrationItem(version=5, name="e", kind="notx", state="pending"),
+        ]
+        return StatusReport(
+            database="db", schema="public", environment="development", migrations=items
+        )
+
+    monkeypatch.setattr(trenova_db.migrator, "run_status", fake_status)
+    report = anyio.run(run_lint, settings)
+    assert seen == [settings]
+    assert report.files == [
+        "sql/000002_b.tx.down.sql",
+        "sql/000002_b.tx.up.sql",
+        "sql/000003_c.down.sql",
+        "sql/000003_c.up.sql",
+        "sql/000004_d.up.sql",
+    ]
+    assert report.errors == 5
