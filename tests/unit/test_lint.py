@@ -764,3 +764,74 @@ def test_run_lint_without_files_lints_the_pending_migrations_and_their_down_file
         "sql/000004_d.up.sql",
     ]
     assert report.errors == 5
+
+
+def test_a_dollar_quote_may_start_right_where_the_last_one_closed() -> None:
+    # $b$ follows $a$'s closing "$": a new quote, so its CONCURRENTLY is text
+    assert project_findings("f", "SELECT $a$x$a$$b$ CONCURRENTLY $b$;", tx=True) == []
+
+
+def test_each_statement_is_checked_after_a_meta_command_and_the_finding_is_at_the_first() -> None:
+    assert rules(project_findings("f", "SELECT 1 \\q \\q; COMMIT;", tx=True)) == [
+        ("psql-meta-command", 1, 10, "error"),
+        ("transaction-control", 1, 17, "error"),
+    ]
+
+
+def test_transaction_control_is_named_by_its_first_word() -> None:
+    (found,) = project_findings("f", "BEGIN ISOLATION LEVEL SERIALIZABLE;", tx=False)
+    assert found.message.startswith("BEGIN in a migration: ")
+
+
+def test_vacuum_after_a_comment_in_a_later_statement_is_found_where_it_is() -> None:
+    assert rules(project_findings("f", "SELECT 1; /* c */ VACUUM t;", tx=True)) == [
+        ("vacuum-in-tx", 1, 19, "error")
+    ]
+
+
+def test_an_exclusion_drops_only_its_own_findings(tmp_path: Path) -> None:
+    paths = write(tmp_path, {"1.tx.up.sql": "COMMIT;\nVACUUM t;\nCOMMIT;\n"})
+    report = lint_files(paths, LintConfig(squawk=False, exclude=["transaction-control"]))
+    assert rules(report.findings) == [("vacuum-in-tx", 2, 1, "error")]
+
+
+def test_a_squawk_warning_listed_under_errors_is_an_error(
+    tmp_path: Path, fake_squawk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (a,) = write(tmp_path, {"1.up.sql": "SELECT 1;"})
+    out = [
+        {"file": str(a), "line": 0, "column": 0, "rule_name": "renaming-table", "level": "Warning"}
+    ]
+    monkeypatch.setenv("FAKE_SQUAWK_OUT", msgspec.json.encode(out).decode())
+    report = lint_files([a], LintConfig(errors=["renaming-table"]), root=tmp_path)
+    assert [(f.rule, f.severity) for f in report.findings] == [("renaming-table", "error")]
+    assert (report.errors, report.warnings) == (1, 0)
+
+
+def test_a_squawk_finding_without_a_file_has_an_empty_one(
+    tmp_path: Path, fake_squawk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SQUAWK_OUT", '[{"rule_name": "r"}]')
+    report = lint_files(write(tmp_path, {"1.up.sql": "SELECT 1;"}), LintConfig())
+    assert [(f.file, f.rule, f.line, f.column) for f in report.findings] == [("", "r", 1, 1)]
+
+
+def test_squawk_gets_two_minutes_before_it_is_given_up_on(
+    tmp_path: Path, fake_squawk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    from types import SimpleNamespace
+
+    import trenova_db.linter as lint
+
+    def hung(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        assert kwargs["timeout"] == 120
+        raise subprocess.TimeoutExpired(argv, 120)
+
+    monkeypatch.setattr(
+        lint, "subprocess", SimpleNamespace(run=hung, SubprocessError=subprocess.SubprocessError)
+    )
+    with pytest.raises(ConfigurationError) as info:
+        lint_files(write(tmp_path, {"1.up.sql": "SELECT 1;"}), LintConfig())
+    assert str(info.value).startswith(f"cannot run {fake_squawk}: Command ")
+    assert str(info.value).endswith("timed out after 120 seconds")
