@@ -220,6 +220,7 @@ def test_every_reporting_command_prints_one_json_document(
     assert created.is_file()
     assert doc["registry"] == {
         "operation": "seed-sync",
+        "dry_run": False,
         "path": str(seeds / "registry.json"),
         "changed": True,
         "diff": {"added": ["ExtraData"], "removed": [], "changed": []},
