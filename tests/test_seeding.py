@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -462,8 +463,35 @@ def test_seed_watch_regenerates_the_registry_when_a_file_is_added_changed_or_rem
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-    assert proc.returncode == 0, seen
+    assert proc.returncode == 130, seen
     _wait_for(lines, seen, "seed-watch: stopped")
+
+
+def test_seed_watch_json_prints_one_document_per_sync(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trenova_db", "seed-watch", "--seeds-dir", str(seeds), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    out = _lines(proc.stdout)
+    seen: list[str] = []
+    try:
+        first = json.loads(_wait_for(out, seen, "{"))
+        assert (first["seeds"], first["changed"]) == (0, True)
+        seed_file(seeds / "base", "00_new.py", "Brand", "pass")
+        second = json.loads(_wait_for(out, seen, "{"))
+        assert (second["seeds"], second["diff"]["added"]) == (1, ["Brand"])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 130
 
 
 def test_copy_rows_bulk_loads_and_counts(trenova_migrated_database: str) -> None:

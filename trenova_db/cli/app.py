@@ -447,15 +447,14 @@ def seed_watch(
 ) -> int:
     """Regenerate the registry whenever a seed file is added, changed or removed.
 
-    --dry-run says what would change and writes nothing; -i asks before each write.
+    --dry-run says what would change and writes nothing; -i asks before each write;
+    --json prints one JSON document per sync, one a line. Ctrl-C stops it (exit 130).
     """
     from .watch import watch_seeds
 
     if debounce < 0:
         raise ConfigurationError(f"--debounce must not be negative (got {debounce})")
     c = options(common)
-    if c.json:
-        raise ConfigurationError("seed-watch has no JSON output: it prints one line per change")
     out = output_for(common)
     return watch_seeds(
         settings_for(common, only=PATHS).seeds_dir,

@@ -38,9 +38,11 @@ class CommonOptions:
     Attributes
     ----------
     database_url
-        PostgreSQL URL [env: DATABASE_URL]; default: the embedded server.
+        PostgreSQL URL [env: TRENOVA_DATABASE_URL, else DATABASE_URL]; default: the
+        embedded server of the project.
     env
-        production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV].
+        production|prod, staging|stage, development|dev, test|testing [env: TRENOVA_ENV,
+        else TRENOVA_APP_ENV, else APP_ENV]; default: development.
     migrations_dir
         Migrations folder (default sql).
     seeds_dir

@@ -37,7 +37,10 @@ def watch_seeds(
     dry_run: bool = False,
     ask: Callable[[str], bool] | None = None,
 ) -> int:
-    """Regenerate the registry after each burst of changes; Ctrl-C exits with 0.
+    """Regenerate the registry after each burst of changes; Ctrl-C exits with 130.
+
+    With ``--json`` each sync is one JSON document on its own stdout line (JSON
+    Lines: the command runs until stopped, so there is no single document).
 
     ``dry_run``: say what would change, write nothing (the folders must exist).
     ``ask`` (-i): asked before each write of the registry.
@@ -64,6 +67,8 @@ def watch_seeds(
         except TrenovaDBError as exc:
             out.note(f"seed-watch: {reason}: registry NOT updated: {exc}")
             return
+        if out.json:
+            out.emit(report)
         d = report.diff
         state = "updated" if report.changed else "unchanged"
         if dry_run:
@@ -98,4 +103,5 @@ def watch_seeds(
             sync(f"{len(changes)} change(s) in {', '.join(names)}")
     except KeyboardInterrupt:
         out.note("seed-watch: stopped")
+        return 130  # like every command stopped by Ctrl-C (128 + SIGINT)
     return 0
