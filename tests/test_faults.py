@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 import pytest
 
-from tests.conftest import ROOT, query, write_migrations
+from tests.conftest import ROOT, fetch, query, write_migrations
 from tests.test_seeding import seed_file
 from trenova_db.seeding.registry import sync_registry
 
@@ -496,3 +496,28 @@ def test_a_server_crash_mid_run_never_leaves_a_noop_or_success_row(
     if outcome == "running":
         assert "ended without finishing: abandoned" in out
     assert done_versions(err) == applied(url)
+
+
+def test_a_connection_ended_by_the_server_gets_a_connection_hint_not_a_privileges_one(
+    trenova_database: str, tmp_path: Path
+) -> None:
+    import anyio
+
+    from trenova_db.config import resolve_settings
+    from trenova_db.errors import DatabaseUnavailable
+    from trenova_db.session import backend_pid, session
+
+    settings = resolve_settings({"database_url": trenova_database}, environ={}, cwd=tmp_path)
+
+    async def lose_it() -> None:
+        async with session(settings, "status") as conn:
+            await fetch(trenova_database, "SELECT pg_terminate_backend($1)", backend_pid(conn))
+            await conn.fetchval("SELECT 1")
+
+    with pytest.raises(DatabaseUnavailable) as info:
+        anyio.run(lose_it)
+    assert info.value.message.startswith("lost the connection to the database: ")
+    assert info.value.hint == (
+        "the server or the network dropped the connection: check that the server is up and "
+        "reachable, then run the command again"
+    )

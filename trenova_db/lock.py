@@ -47,7 +47,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 from .bookkeeping import quote_literal
 from .errors import LockTimeout, LostLock
 
-__all__ = ["NoLongerNeeded", "RunLock", "SessionLock", "lock_keys_sql"]
+__all__ = ["NoLongerNeeded", "RunLock", "SessionLock", "lock_keys_sql", "lost_lock"]
 
 
 class NoLongerNeeded(Exception):
