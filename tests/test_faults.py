@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 import pytest
 
-from tests.conftest import ROOT, fetch, query, write_migrations
+from tests.conftest import ROOT, query, write_migrations
 from tests.test_seeding import seed_file
 from trenova_db.seeding.registry import sync_registry
 
@@ -511,8 +511,18 @@ def test_a_connection_ended_by_the_server_gets_a_connection_hint_not_a_privilege
 
     async def lose_it() -> None:
         async with session(settings, "status") as conn:
-            await fetch(trenova_database, "SELECT pg_terminate_backend($1)", backend_pid(conn))
-            await conn.fetchval("SELECT 1")
+            pid = backend_pid(conn)
+
+            def terminate_once_running() -> None:
+                backend_of(trenova_database, os.getpid(), purpose="status", running="pg_sleep")
+                query(trenova_database, "SELECT pg_terminate_backend($1)", pid)
+
+            killer = threading.Thread(target=terminate_once_running)
+            killer.start()
+            try:
+                await conn.fetchval("SELECT pg_sleep(30)")
+            finally:
+                killer.join()
 
     with pytest.raises(DatabaseUnavailable) as info:
         anyio.run(lose_it)

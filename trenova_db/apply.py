@@ -225,7 +225,9 @@ class Applier:
         try:
             await self.conn.execute(sql)
         except Exception as exc:
-            if is_connection_loss(exc):
+            # asyncpg may also report a session the server ended while idle as
+            # an internal state error: a closed connection is what counts.
+            if is_connection_loss(exc) or self.conn.is_closed():
                 raise _lost(exc, m) from exc
             raise
 
