@@ -183,3 +183,38 @@ def test_lint_runs_squawk_by_default(cli: Cli, tmp_path: Path) -> None:
     result = cli("lint", "sql/000003_idx.up.sql")
     assert result.code == 4
     assert "error: require-concurrent-index-creation:" in result.out
+
+
+def test_run_lint_takes_pending_and_out_of_order_migrations_and_their_down_files(
+    trenova_database: str, tmp_path: Path
+) -> None:
+    import anyio
+
+    from trenova_db.config import Settings
+    from trenova_db.linter import run_lint
+    from trenova_db.migrator import run_migrate
+
+    own_rules_only(tmp_path)
+    sql = write_migrations(
+        tmp_path / "sql",
+        {"000001_a.tx.up.sql": "SELECT 1;\n", "000005_e.tx.up.sql": "SELECT 5;\n"},
+    )
+    settings = Settings(database_url=trenova_database, migrations_dir=sql, project_root=tmp_path)
+    anyio.run(lambda: run_migrate(settings))
+    write_migrations(
+        sql,
+        {
+            "000006_f.tx.up.sql": "COMMIT;\n",
+            "000006_f.tx.down.sql": "COMMIT;\n",
+            "000003_c.up.sql": "COMMIT;\n",
+            "000003_c.down.sql": "COMMIT;\n",
+        },
+    )
+    report = anyio.run(run_lint, settings)
+    assert report.files == [
+        "sql/000003_c.down.sql",
+        "sql/000003_c.up.sql",
+        "sql/000006_f.tx.down.sql",
+        "sql/000006_f.tx.up.sql",
+    ]
+    assert report.errors == 4

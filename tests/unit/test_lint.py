@@ -705,67 +705,6 @@ def test_run_lint_lints_the_files_given_with_the_projects_lint_table(tmp_path: P
     ]
 
 
-def test_run_lint_without_files_lints_the_pending_migrations_and_their_down_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import anyio
-
-    import trenova_db.migrator
-    from trenova_db.config import Settings
-    from trenova_db.linter import run_lint
-    from trenova_db.reports import MigrationItem, StatusReport
-
-    (tmp_path / "pyproject.toml").write_text("[tool.trenova-db.lint]\nsquawk = false\n")
-    sql = tmp_path / "sql"
-    sql.mkdir()
-    write(
-        sql,
-        {
-            "000001_a.tx.up.sql": "COMMIT;",
-            "000002_b.tx.up.sql": "COMMIT;",
-            "000002_b.tx.down.sql": "COMMIT;",
-            "000003_c.up.sql": "COMMIT;",
-            "000003_c.down.sql": "COMMIT;",
-            "000004_d.up.sql": "COMMIT;",
-        },
-    )
-    settings = Settings(project_root=tmp_path, migrations_dir=sql, database_url="postgresql://h/db")
-    seen: list[Settings] = []
-
-    async def fake_status(given: Settings) -> StatusReport:
-        seen.append(given)
-        items = [
-            MigrationItem(
-                version=1, name="a", kind="tx", state="applied", file="000001_a.tx.up.sql"
-            ),
-            MigrationItem(
-                version=2, name="b", kind="tx", state="pending", file="000002_b.tx.up.sql"
-            ),
-            MigrationItem(
-                version=3, name="c", kind="notx", state="out-of-order", file="000003_c.up.sql"
-            ),
-            MigrationItem(
-                version=4, name="d", kind="notx", state="pending", file="000004_d.up.sql"
-            ),
-            MigrationItem(version=5, name="e", kind="notx", state="pending"),
-        ]
-        return StatusReport(
-            database="db", schema="public", environment="development", migrations=items
-        )
-
-    monkeypatch.setattr(trenova_db.migrator, "run_status", fake_status)
-    report = anyio.run(run_lint, settings)
-    assert seen == [settings]
-    assert report.files == [
-        "sql/000002_b.tx.down.sql",
-        "sql/000002_b.tx.up.sql",
-        "sql/000003_c.down.sql",
-        "sql/000003_c.up.sql",
-        "sql/000004_d.up.sql",
-    ]
-    assert report.errors == 5
-
-
 def test_a_dollar_quote_may_start_right_where_the_last_one_closed() -> None:
     # $b$ follows $a$'s closing "$": a new quote, so its CONCURRENTLY is text
     assert project_findings("f", "SELECT $a$x$a$$b$ CONCURRENTLY $b$;", tx=True) == []
