@@ -195,10 +195,13 @@ class Output:
             return True
         if not sys.stdin.isatty():
             return False
+        from rich.console import Console
         from rich.prompt import Confirm
 
-        try:
-            return Confirm.ask(question, default=False)
+        try:  # on stderr: with --json, stdout carries one document and nothing else
+            return Confirm.ask(
+                mask_secrets(question, self.secret), default=False, console=Console(stderr=True)
+            )
         except EOFError:  # Ctrl-D: no answer is no
             return False
 
