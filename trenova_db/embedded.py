@@ -398,6 +398,8 @@ def _place(lay: _Layout, binaries: Path, user: _User) -> _Layout:
         return lay
     elif (lay.pgdata / "PG_VERSION").exists():
         # Never leave a cluster with data behind for an empty one elsewhere.
+        if _barrier(lay.home, user) is None:  # the data is reachable, the venv is not
+            raise _unreachable(binaries / "postgres", user, "the PostgreSQL binaries")
         raise _unreachable(
             lay.home,
             user,
