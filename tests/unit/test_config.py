@@ -524,3 +524,59 @@ def test_the_process_environment_and_folder_are_the_defaults(
         tmp_path.resolve(),
         tmp_path.resolve() / "sql",
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "pyproject", "pooler"),
+    [
+        ({}, {}, "", "auto"),
+        ({}, {}, 'pooler = " Transaction "', "transaction"),
+        ({}, {"TRENOVA_DB_POOLER": "SESSION"}, 'pooler = "transaction"', "session"),
+        ({"pooler": "none"}, {"TRENOVA_DB_POOLER": "session"}, "", "none"),
+        ({"pooler": "auto"}, {}, "", "auto"),
+    ],
+)
+def test_the_pooler_comes_from_flag_environment_or_pyproject_in_any_case(
+    tmp_path: Path, flags: dict[str, str], environ: dict[str, str], pyproject: str, pooler: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.trenova-db]\n{pyproject}\n")
+    assert resolve_settings(flags, environ=environ, cwd=tmp_path).pooler == pooler
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "shown"),
+    [
+        ({"pooler": "pgbouncer"}, {}, "'pgbouncer' (from --pooler)"),
+        ({}, {"TRENOVA_DB_POOLER": "yes"}, "'yes' (from TRENOVA_DB_POOLER)"),
+    ],
+)
+def test_an_unknown_pooler_names_its_source_and_the_modes(
+    tmp_path: Path, flags: dict[str, str], environ: dict[str, str], shown: str
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(flags, environ=environ, cwd=tmp_path)
+    assert str(info.value) == f"invalid pooler {shown}"
+    assert info.value.hint == (
+        "use one of auto (detect PgBouncer), none (a direct connection), session or "
+        "transaction (the pool mode of the PgBouncer in front)"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.trenova-db]\npooler = "x"\n')
+    with pytest.raises(ConfigurationError, match=r"^invalid pooler 'x' \(from pyproject\)$"):
+        resolve_settings({}, environ={}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("environ", "debug"),
+    [
+        ({"BUNDEBUG": "1"}, True),
+        ({"BUNDEBUG": " FALSE "}, False),
+        ({"BUNDEBUG": "No"}, False),
+        ({"TRENOVA_DB_DEBUG": "0", "BUNDEBUG": "2"}, True),
+        ({"TRENOVA_DB_DEBUG": "1", "BUNDEBUG": "0"}, True),
+        ({"TRENOVA_DB_DEBUG": " 0 ", "BUNDEBUG": ""}, False),
+    ],
+)
+def test_bundebug_turns_sql_debugging_on_like_trenova_db_debug(
+    tmp_path: Path, environ: dict[str, str], debug: bool
+) -> None:
+    assert resolve_settings({}, environ=environ, cwd=tmp_path).debug is debug

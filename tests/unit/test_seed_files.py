@@ -712,3 +712,23 @@ def test_the_registry_format_is_written_as_the_registry_has_it() -> None:
 def test_the_registry_folder_is_made_with_its_parents(tmp_path: Path) -> None:
     assert write_registry(tmp_path / "a" / "b", Registry())
     assert (tmp_path / "a" / "b" / "registry.json").read_bytes() == encode_registry(Registry())
+
+
+def test_a_dry_run_sync_says_whether_the_registry_would_change_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "base/00_a.py", seed("A"))
+    path = tmp_path / "registry.json"
+    first = sync_registry(tmp_path, dry_run=True)
+    assert first == SyncReport(
+        dry_run=True, path=str(path), changed=True, diff=RegistryDiff(added=("A",)), seeds=1
+    )
+    assert not path.exists()
+    sync_registry(tmp_path)
+    assert sync_registry(tmp_path, dry_run=True).changed is False
+    write(tmp_path, "base/01_b.py", seed("B"))
+    before = path.read_bytes()
+    again = sync_registry(tmp_path, dry_run=True)
+    assert (again.changed, again.diff, again.dry_run) == (True, RegistryDiff(added=("B",)), True)
+    assert path.read_bytes() == before
+    assert sync_registry(tmp_path).dry_run is False
