@@ -7,7 +7,7 @@ tests/unit/equivalent_mutants.toml, with the reason no test can tell it from the
 original, does not count; a mutant no unit test reaches ("no test") counts as
 survived. Exit 1 when a module is under 90% or was not fully run, or when a
 listed mutant no longer exists (mutmut numbers mutants per function: after a
-change to one, look at its entries again).
+change to one, look at its entries again), or a test kills it.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> int:
     verbose = "-v" in sys.argv[1:]
     failed = False
     seen: set[str] = set()
+    killed_listed: list[str] = []
     print(
         f"{'module':<22} {'killed':>9} {'survived':>8} {'no test':>7} {'unrun':>5} "
         f"{'equiv':>5} {'score':>6}"
@@ -51,6 +52,7 @@ def main() -> int:
             continue
         results = msgspec.json.decode(meta_path.read_bytes(), type=Meta).exit_code_by_key
         seen.update(k for k in results if k in equivalent)
+        killed_listed.extend(k for k, c in results.items() if k in equivalent and c in KILLED)
         counted = {k: c for k, c in results.items() if k not in equivalent}
         killed = sum(1 for c in counted.values() if c in KILLED)
         unrun = [k for k, c in counted.items() if c is None]
@@ -65,9 +67,11 @@ def main() -> int:
         )
         for name in (survived + no_test) if verbose else []:
             print(f"    {name}")
-    stale = sorted(set(equivalent) - seen)
-    for name in stale:
+    stale = sorted(set(equivalent) - seen) + killed_listed
+    for name in sorted(set(equivalent) - seen):
         print(f"listed as equivalent but no longer a mutant: {name}")
+    for name in killed_listed:
+        print(f"listed as equivalent but a test kills it (take it off the list): {name}")
     return 1 if failed or stale else 0
 
 

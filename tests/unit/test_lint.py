@@ -774,3 +774,9 @@ def test_squawk_gets_two_minutes_before_it_is_given_up_on(
         lint_files(write(tmp_path, {"1.up.sql": "SELECT 1;"}), LintConfig())
     assert str(info.value).startswith(f"cannot run {fake_squawk}: Command ")
     assert str(info.value).endswith("timed out after 120 seconds")
+
+
+def test_a_vacuum_after_punctuation_is_found_at_the_word() -> None:
+    assert rules(project_findings("f", "SELECT 1; (VACUUM t);", tx=True)) == [
+        ("vacuum-in-tx", 1, 12, "error")
+    ]
