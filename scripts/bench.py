@@ -10,7 +10,11 @@ Each figure is measured on the same server in one run:
 4. 100,000 rows through SeedContext.copy_rows vs psql's `\\copy`;
 5. four independent seeds, sequential vs `--parallel 4`;
 6. a non-.tx file of 20,000 INSERTs, statement by statement, vs `psql -f`;
-7. 20 replicas calling ``migrate()`` at once (lock_timeout 3 s) on 1.6 s of work.
+7. 20 replicas calling ``migrate()`` at once (lock_timeout 3 s) on 1.6 s of work;
+8. a fleet: 100 databases x 50 generated migrations by one
+   `trenova-db migrate --databases ... --concurrency 8`, vs a shell loop of 100
+   `trenova-db migrate` processes, vs a shell loop of 100 `psql -1 -f` runs of
+   the same SQL; `status --databases` over the 100; the fleet process's peak memory.
 
 The server is TRENOVA_BENCH_DATABASE_URL (an admin URL) if set, otherwise an
 embedded server in a temporary directory (on /dev/shm when it exists, so disk
@@ -23,6 +27,7 @@ import argparse
 import asyncio
 import compileall
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -420,12 +425,136 @@ def bench_parallel_seeds(server: str, work: Path) -> None:
     )
 
 
+FLEET_DATABASES = 100
+FLEET_MIGRATIONS = 50
+
+
+async def _make_databases(server: str, names: list[str], template: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'CREATE DATABASE "{template}"')
+        for name in names:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_databases(server: str, names: list[str]) -> None:
+    limit = asyncio.Semaphore(20)
+
+    async def drop(name: str) -> None:
+        async with limit:
+            conn = await asyncpg.connect(server)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+    await asyncio.gather(*(drop(n) for n in names))
+
+
+def _run_measured(cmd: list[str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MiB, stderr) of one process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=psql_env()
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {err[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024, err
+
+
+def bench_fleet(server: str, work: Path) -> None:
+    import uuid
+
+    folder = work / "fleet_sql"
+    combined = work / "fleet_all.sql"
+    combined.write_text(generate_migrations(folder, FLEET_MIGRATIONS))
+    tag = uuid.uuid4().hex[:6]
+    groups = {
+        kind: [f"bfl{tag}_{kind}_{i:03d}" for i in range(FLEET_DATABASES)]
+        for kind in ("fleet", "loop", "psql")
+    }
+    template = f"bfl{tag}_template"
+    everything = [n for names in groups.values() for n in names] + [template]
+    exe = Path(sys.executable).parent / "trenova-db"
+    ours = [str(exe)] if exe.exists() else [sys.executable, "-m", "trenova_db"]
+    psql = psql_binary()
+    try:
+        asyncio.run(_make_databases(server, [n for g in groups.values() for n in g], template))
+        pattern = f"bfl{tag}\\_fleet\\_%"
+        t_fleet, rss, _ = _run_measured(
+            [
+                *ours,
+                "migrate",
+                "--database-url",
+                server,
+                "--databases",
+                pattern,
+                "--concurrency",
+                "8",
+                "--migrations-dir",
+                str(folder),
+            ]
+        )
+        urls = work / "loop_urls.txt"
+        urls.write_text("".join(database_url(server, n) + "\n" for n in groups["loop"]))
+        loop = (
+            f'set -e; while read -r u; do {shlex.join(ours)} migrate --database-url "$u" '
+            f"--migrations-dir {shlex.quote(str(folder))} > /dev/null; "
+            f"done < {shlex.quote(str(urls))}"
+        )
+        t_loop, _, _ = _run_measured(["bash", "-c", loop])
+        psql_urls = work / "psql_urls.txt"
+        psql_urls.write_text("".join(database_url(server, n) + "\n" for n in groups["psql"]))
+        loop = (
+            f"set -e; while read -r u; do {shlex.quote(psql)} -X -q -1 -v ON_ERROR_STOP=1 "
+            f'-d "$u" -f {shlex.quote(str(combined))} > /dev/null; '
+            f"done < {shlex.quote(str(psql_urls))}"
+        )
+        t_psql, _, _ = _run_measured(["bash", "-c", loop])
+        print(
+            f"fleet: {FLEET_DATABASES} databases x {FLEET_MIGRATIONS} migrations   "
+            f"trenova-db migrate --databases --concurrency 8: {t_fleet:6.2f} s   "
+            f"loop of {FLEET_DATABASES} trenova-db migrate: {t_loop:6.2f} s "
+            f"({t_fleet / t_loop:4.2f}x)   loop of {FLEET_DATABASES} psql -1 -f: {t_psql:6.2f} s "
+            f"({t_fleet / t_psql:4.2f}x)"
+        )
+        print(f"fleet: peak memory of the fleet process (migrate): {rss} MiB")
+        status_cmd = [
+            *ours,
+            "status",
+            "--database-url",
+            server,
+            "--databases",
+            pattern,
+            "--concurrency",
+            "8",
+            "--migrations-dir",
+            str(folder),
+        ]
+        runs = [_run_measured(status_cmd) for _ in range(5)]
+        times = [r[0] for r in runs]
+        print(
+            f"fleet: status over {FLEET_DATABASES} databases ({FLEET_MIGRATIONS} applied each, "
+            f"CLI process) median {statistics.median(times):.3f} s  min {min(times):.3f} s  "
+            f"peak memory {max(r[1] for r in runs)} MiB"
+        )
+    finally:
+        asyncio.run(_drop_databases(server, everything))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--disk", action="store_true", help="embedded data dir on /tmp, not /dev/shm"
     )
-    parser.add_argument("--only", choices=["migrations", "copy", "seeds"], default=None)
+    parser.add_argument("--only", choices=["migrations", "copy", "seeds", "fleet"], default=None)
     args = parser.parse_args()
     # Time the CLI as an installed tool runs: with bytecode cached. Under
     # PYTHONDONTWRITEBYTECODE (set on some CI machines) every call would
@@ -458,6 +587,8 @@ def main() -> None:
             bench_copy(server, work)
         if args.only in (None, "seeds"):
             bench_parallel_seeds(server, work)
+        if args.only in (None, "fleet"):
+            bench_fleet(server, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if root is not None:

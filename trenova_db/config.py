@@ -205,6 +205,7 @@ _CONFIG_KEYS = {
     "connect-timeout": "connect_timeout",
     "dump-schema": "dump_schema",
     "pooler": "pooler",
+    "targets": "targets",  # a fleet's database URLs (trenova_db.fleet); not a Settings field
 }
 
 # Sub-tables of [tool.trenova-db] read by their own modules.

@@ -138,8 +138,15 @@ def discover_migrations(directory: Path) -> MigrationSet:
     """Read and validate every migration in ``directory``.
 
     Raises DiscoveryError listing every problem found; returns the migrations
-    sorted by version plus the names of files that are not migrations.
+    sorted by version plus the names of files that are not migrations. Inside
+    a fleet, the folder is read once (``trenova_db.snapshot``).
     """
+    from .snapshot import once
+
+    return once("migrations", directory, lambda: _discover(directory))
+
+
+def _discover(directory: Path) -> MigrationSet:
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
         raise ConfigurationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from .audit import find_abandoned
@@ -27,15 +28,18 @@ from .session import audited, locked, session
 __all__ = ["run_full_status", "run_reset", "run_setup"]
 
 
-async def run_full_status(settings: Settings, *, include_seeds: bool = True) -> StatusReport:
-    """Migrations and, when a seeds folder exists, the seeds of this environment."""
+async def run_full_status(
+    settings: Settings, *, include_seeds: bool = True, conn: Any | None = None
+) -> StatusReport:
+    """Migrations and, when a seeds folder exists, the seeds of this environment
+    (on ``conn`` when given: a fleet reads the last run on the same session)."""
     if include_seeds and settings.seeds_dir_set and not settings.seeds_dir.is_dir():
         # A mistyped --seeds-dir must not read as "this project has no seeds".
         from .seeding.registry import require_seeds_dir
 
         require_seeds_dir(settings.seeds_dir)
     seed_problems: list[str] = []
-    async with session(settings, "status") as conn:
+    async with session(settings, "status") if conn is None else nullcontext(conn) as conn:
         report = await run_status(settings, conn=conn)
         report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
         if include_seeds and settings.seeds_dir.is_dir():

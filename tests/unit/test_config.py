@@ -271,7 +271,7 @@ def test_a_broken_pyproject_is_a_configuration_error_naming_it(tmp_path: Path) -
     assert str(keys.value) == f"{path}: unknown key(s) in [tool.trenova-db]: migration-dir, zz"
     assert keys.value.hint == (
         "accepted keys: connect-timeout, database-url, dump-schema, env, environment, "
-        "lock-timeout, migrations-dir, pooler, schema, seeds-dir, statement-timeout"
+        "lock-timeout, migrations-dir, pooler, schema, seeds-dir, statement-timeout, targets"
     )
 
 

@@ -19,12 +19,14 @@ from .common import (
     CommonOptions,
     call,
     dump_after,
+    fleet_command,
     migrate_command,
     options,
     output_for,
     settings_for,
     status_command,
 )
+from .fleet import FleetOptions
 from .output import Output
 
 
@@ -54,6 +56,12 @@ def _ask_once(out: Output, c: CommonOptions, question: str) -> None:
         )
 
 
+@Parameter(name="*", group="Fleet")
+@dataclass
+class Fleet(FleetOptions):
+    """Many databases at once: migrate, rollback, seed, setup and status take these."""
+
+
 # What the commands that never connect use: other settings cannot fail them.
 PATHS = frozenset({"migrations_dir", "seeds_dir"})
 
@@ -80,6 +88,7 @@ def migrate(
         bool, Parameter(help="run `trenova-db lint` on the pending files first; stop on errors")
     ] = False,
     common: Common | None = None,
+    fleet: Fleet | None = None,
 ) -> int:
     """Apply every pending migration.
 
@@ -87,7 +96,7 @@ def migrate(
     SQL); --verbose lists each migration; -i asks before each one; --force is
     accepted for the original tool's CI scripts (migrate never asks anyway).
     """
-    return migrate_command(common, allow_out_of_order=allow_out_of_order, lint=lint)
+    return migrate_command(common, allow_out_of_order=allow_out_of_order, lint=lint, fleet=fleet)
 
 
 @app.command
@@ -96,6 +105,7 @@ def rollback(
     target: Annotated[int, Parameter(help="roll back this many migrations, newest first")] = 1,
     max_rollback: Annotated[int, Parameter(help="safety limit per command")] = 10,
     common: Common | None = None,
+    fleet: Fleet | None = None,
 ) -> int:
     """Roll back the last migration (or the last --target N).
 
@@ -108,6 +118,18 @@ def rollback(
 
     c = options(common)
     force, dry_run = c.force, c.dry_run
+    code = fleet_command(
+        common,
+        fleet,
+        "rollback",
+        target=target,
+        max_rollback=max_rollback,
+        force=force,
+        dry_run=dry_run,
+        verbose=c.verbose,
+    )
+    if code is not None:
+        return code
 
     async def work(s: Settings, out: Output) -> Any:
         confirmed = False
@@ -144,12 +166,13 @@ def status(
         Parameter(help="exit 1 when a migration or seed is pending, dirty, drifted or missing"),
     ] = False,
     common: Common | None = None,
+    fleet: Fleet | None = None,
 ) -> int:
     """Show migrations and seeds with their state, and the command that fixes each problem.
 
     Read-only: --dry-run changes nothing.
     """
-    return status_command(common, exit_code=exit_code)
+    return status_command(common, exit_code=exit_code, fleet=fleet)
 
 
 @app.command
@@ -268,6 +291,7 @@ def seed(
     *,
     parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
     common: Common | None = None,
+    fleet: Fleet | None = None,
 ) -> int:
     """Apply the seeds of the current environment.
 
@@ -277,6 +301,17 @@ def seed(
     from ..seeding.runner import run_seeds
 
     c = options(common)
+    code = fleet_command(
+        common,
+        fleet,
+        "seed",
+        force=c.force,
+        dry_run=c.dry_run,
+        verbose=c.verbose,
+        parallel=parallel,
+    )
+    if code is not None:
+        return code
 
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:
@@ -473,6 +508,7 @@ def setup(
     *,
     parallel: Annotated[int, Parameter(help="run up to N independent seeds at once")] = 1,
     common: Common | None = None,
+    fleet: Fleet | None = None,
 ) -> int:
     """Migrate, then seed: everything a fresh database needs.
 
@@ -482,6 +518,11 @@ def setup(
     from ..maintenance import run_setup
 
     c = options(common)
+    code = fleet_command(
+        common, fleet, "setup", verbose=c.verbose, parallel=parallel, dry_run=c.dry_run
+    )
+    if code is not None:
+        return code
 
     async def work(s: Settings, out: Output) -> Any:
         with out.progress() as progress:

@@ -14,16 +14,22 @@ import sys
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, dsn_password, mask_dsn, resolve_settings
+from ..errors import ConfigurationError
+from .fleet import FleetOptions
 from .output import Output
+
+if TYPE_CHECKING:
+    from ..fleet import Operation
 
 __all__ = [
     "INTERACTIVE_NEEDS_A_TERMINAL",
     "PERSISTENT_FLAGS",
     "CommonOptions",
     "call",
+    "fleet_command",
     "migrate_command",
     "parse_fast",
     "settings_for",
@@ -257,12 +263,59 @@ async def dump_after(s: Settings, out: Output, changed: bool) -> None:
     out.note(f"schema written to {dumped.path} ({dumped.bytes} bytes)")
 
 
+def fleet_command(
+    common: CommonOptions | None,
+    fleet: FleetOptions | None,
+    operation: Operation,
+    **settings: Any,
+) -> int | None:
+    """The command over a fleet (--databases, --targets, pyproject targets), or None
+    when it runs on one database."""
+    from .fleet import fleet_call
+
+    c = options(common)
+    out = output_for(common)
+    if c.interactive and (fleet is not None and (fleet.databases or fleet.targets)):
+        raise ConfigurationError(
+            "-i asks before each step on one database; a fleet does not ask",
+            hint="drop -i, or rehearse with --dry-run first",
+        )
+    return fleet_call(
+        c.database_url,
+        settings_for(common),
+        fleet,
+        operation,
+        out,
+        with_database=with_database,
+        **settings,
+    )
+
+
 def migrate_command(
-    common: CommonOptions | None, *, allow_out_of_order: bool = False, lint: bool = False
+    common: CommonOptions | None,
+    *,
+    allow_out_of_order: bool = False,
+    lint: bool = False,
+    fleet: FleetOptions | None = None,
 ) -> int:
     from ..migrator import run_migrate
 
     c = options(common)
+    if fleet is not None and lint and (fleet.databases or fleet.targets):
+        raise ConfigurationError(
+            "--lint runs on one database, not a fleet",
+            hint="run `trenova-db lint` on the migrations first, then migrate the fleet",
+        )
+    code = fleet_command(
+        common,
+        fleet,
+        "migrate",
+        dry_run=c.dry_run,
+        verbose=c.verbose,
+        allow_out_of_order=allow_out_of_order,
+    )
+    if code is not None:
+        return code
 
     async def work(s: Settings, out: Output) -> Any:
         if lint:
@@ -283,8 +336,14 @@ def migrate_command(
     return call(common, work)
 
 
-def status_command(common: CommonOptions | None, *, exit_code: bool = False) -> int:
+def status_command(
+    common: CommonOptions | None, *, exit_code: bool = False, fleet: FleetOptions | None = None
+) -> int:
     from ..maintenance import run_full_status
+
+    code = fleet_command(common, fleet, "status", exit_code=exit_code)
+    if code is not None:
+        return code
 
     attention: list[bool] = []
 

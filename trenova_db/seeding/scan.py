@@ -168,7 +168,14 @@ def _stray_seed_folders(seeds_dir: Path) -> list[str]:
 
 
 def scan_seeds(seeds_dir: Path) -> Registry:
-    """Read every seed file (with ast); raise DiscoveryError listing all problems."""
+    """Read every seed file (with ast); raise DiscoveryError listing all problems.
+    Inside a fleet, the folder is read once (``trenova_db.snapshot``)."""
+    from ..snapshot import once
+
+    return once("seeds", seeds_dir, lambda: _scan(seeds_dir))
+
+
+def _scan(seeds_dir: Path) -> Registry:
     problems: list[str] = []
     entries: list[RegistryEntry] = []
     for folder in FOLDERS:
