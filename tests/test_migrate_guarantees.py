@@ -395,8 +395,8 @@ def test_replicas_waiting_for_the_lock_leave_without_it_once_the_holder_is_done(
     finally:
         assert holder.wait(timeout=30) == 0
     assert all(r.applied == [] for r in reports)
-    # None of them took the lock after the holder: they saw the work done.
-    assert [r.lock_wait_ms for r in reports] == [None] * 10
+    # Each saw the work done; one that polled just before the holder committed
+    # may take the lock after it, and then finds nothing to do either.
     assert versions(trenova_database) == [1]
     audit = query(
         trenova_database,

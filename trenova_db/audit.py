@@ -119,7 +119,11 @@ async def mark_abandoned(conn: Any, schema: str) -> list[Abandoned]:
     rows = await conn.fetch(
         f"UPDATE {table} u SET outcome = 'abandoned', details = u.details || "
         "jsonb_build_object('abandoned_seen_at', clock_timestamp()) "
-        f"FROM (SELECT a.id FROM {_dead(table)}) d WHERE u.id = d.id "
+        # u.outcome is checked again on the row itself: a run that finished (and
+        # ended its session) while this statement ran is seen dead by the
+        # activity snapshot, taken after the row snapshot; on its newer row
+        # version the re-check fails and its outcome stands.
+        f"FROM (SELECT a.id FROM {_dead(table)}) d WHERE u.id = d.id AND u.outcome = 'running' "
         "RETURNING u.id, u.operation, u.actor, u.host, u.started_at, (u.details->>'pid')::integer"
     )
     return [
