@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -23,7 +23,9 @@ from .errors import ConfigurationError
 
 __all__ = [
     "Environment",
+    "Options",
     "Settings",
+    "configure",
     "mask_dsn",
     "mask_secrets",
     "parse_duration",
@@ -384,3 +386,66 @@ def resolve_settings(
         environ.get(var, "").strip().lower() not in ("", "0", "false", "no") for var in DEBUG_VARS
     )
     return Settings(**out)
+
+
+Seconds = float | str
+
+
+class Options(TypedDict, total=False):
+    """What every command and library function may set (absent or None: not given).
+
+    The CLI's flags and the library's keyword arguments are both this; one
+    function, :func:`configure`, turns them into :class:`Settings`.
+    """
+
+    migrations_dir: str | Path | None
+    seeds_dir: str | Path | None
+    schema: str | None
+    environment: str | Environment | None
+    lock_timeout: Seconds | None
+    statement_timeout: Seconds | None
+    connect_timeout: Seconds | None
+    pooler: str | None
+
+
+def configure(
+    database_url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    only: Collection[str] | None = None,
+    **options: Unpack[Options],
+) -> Settings:
+    """The one way from options to Settings, for the CLI and the library alike.
+
+    Without ``settings``: the CLI's precedence (these options, then the
+    environment, then ``[tool.trenova-db]``, then defaults); ``only`` names the
+    settings a command uses (see :func:`resolve_settings`). With ``settings``:
+    the options given are applied on top of it and nothing else is read.
+    """
+    given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    if "environment" in given:
+        given["environment"] = Environment.parse(given["environment"])
+    if settings is None:
+        return resolve_settings({"database_url": database_url, **given}, only=only)
+    changes: dict[str, Any] = {}
+    if database_url is not None:
+        changes["database_url"] = database_url
+    for key in ("migrations_dir", "seeds_dir"):
+        if key in given:
+            changes[key] = Path(given[key])
+    if "seeds_dir" in given:
+        changes["seeds_dir_set"] = True
+    for key in ("schema", "environment"):
+        if key in given:
+            changes[key] = given[key]
+    for key in ("lock_timeout", "statement_timeout", "connect_timeout"):
+        if key in given:
+            changes[key] = parse_duration(given[key], name=key.replace("_", "-"))
+    if "lock_timeout" in given:
+        changes["lock_timeout_set"] = True
+    if "pooler" in given:
+        # validated like every other source of the setting
+        changes["pooler"] = resolve_settings(
+            {"pooler": given["pooler"]}, environ={}, cwd=settings.project_root, only={"pooler"}
+        ).pooler
+    return msgspec.structs.replace(settings, **changes) if changes else settings

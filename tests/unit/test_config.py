@@ -580,3 +580,33 @@ def test_bundebug_turns_sql_debugging_on_like_trenova_db_debug(
     tmp_path: Path, environ: dict[str, str], debug: bool
 ) -> None:
     assert resolve_settings({}, environ=environ, cwd=tmp_path).debug is debug
+
+
+def test_configure_applies_given_options_on_top_of_settings_and_validates_them() -> None:
+    from trenova_db.config import Settings, configure
+
+    base = Settings(database_url="postgresql://u@h/db")
+    assert configure(settings=base) is base
+    changed = configure(
+        settings=base, lock_timeout="5s", seeds_dir="s", environment="prod", pooler="session"
+    )
+    assert (changed.lock_timeout, changed.lock_timeout_set) == (5.0, True)
+    assert (changed.seeds_dir, changed.seeds_dir_set) == (Path("s"), True)
+    assert (changed.environment.value, changed.pooler) == ("production", "session")
+    assert configure("postgresql://v@h/x", settings=base).database_url == "postgresql://v@h/x"
+    with pytest.raises(ConfigurationError, match="invalid pooler 'bogus'"):
+        configure(settings=base, pooler="bogus")
+    with pytest.raises(ConfigurationError, match="unknown environment 'qa'"):
+        configure(settings=base, environment="qa")
+
+
+def test_every_library_function_that_connects_takes_the_same_options() -> None:
+    import inspect
+
+    import trenova_db.api as api
+
+    connecting = [n for n in api.__all__ if inspect.iscoroutinefunction(getattr(api, n))]
+    assert len(connecting) >= 12
+    for name in connecting:
+        options = inspect.signature(getattr(api, name)).parameters.get("options")
+        assert options is not None and options.kind is inspect.Parameter.VAR_KEYWORD, name

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import Settings, dsn_password, mask_dsn, resolve_settings
+from ..config import Settings, configure, dsn_password, mask_dsn
 from ..errors import ConfigurationError
 from .fleet import FleetOptions
 from .output import Output
@@ -114,21 +114,20 @@ def options(common: CommonOptions | None) -> CommonOptions:
 
 
 def settings_for(common: CommonOptions | None, *, only: Collection[str] | None = None) -> Settings:
-    """Settings for a command; ``only``: the settings it uses (see resolve_settings)."""
+    """Settings for a command through the library's own entry point (configure);
+    ``only``: the settings it uses (see resolve_settings)."""
     c = common or CommonOptions()
-    return resolve_settings(
+    return configure(
+        c.database_url,
         only=only,
-        flags={
-            "database_url": c.database_url,
-            "environment": c.env,
-            "migrations_dir": c.migrations_dir,
-            "seeds_dir": c.seeds_dir,
-            "schema": c.schema,
-            "lock_timeout": c.lock_timeout,
-            "statement_timeout": c.statement_timeout,
-            "connect_timeout": c.connect_timeout,
-            "pooler": c.pooler,
-        },
+        environment=c.env,
+        migrations_dir=c.migrations_dir,
+        seeds_dir=c.seeds_dir,
+        schema=c.schema,
+        lock_timeout=c.lock_timeout,
+        statement_timeout=c.statement_timeout,
+        connect_timeout=c.connect_timeout,
+        pooler=c.pooler,
     )
 
 
