@@ -118,21 +118,27 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _LITERAL_START = re.compile(r"""['"$\-/]""")
 
 
-def _code_words(text: str) -> list[tuple[str, int]]:
-    """Upper-cased words outside strings, identifiers in quotes, comments and
-    dollar quotes, with their offsets (a CONCURRENTLY in a comment is no index)."""
+def _code_only(text: str) -> str:
+    """``text`` with strings, quoted identifiers, comments and dollar quotes blanked
+    out (same length, so offsets stay true): what is left is code."""
     from .splitter import _past_literal
 
-    words: list[tuple[str, int]] = []
+    chars = list(text)
     pos, dollar_end = 0, -1
-    while pos < len(text):
+    while True:
         m = _LITERAL_START.search(text, pos)
-        end = m.start() if m else len(text)
-        words.extend((w.group().upper(), w.start()) for w in _WORD.finditer(text, pos, end))
         if m is None:
-            break
-        pos, dollar_end = _past_literal(text, m.start(), dollar_end)
-    return words
+            return "".join(chars)
+        start = m.start()
+        pos, dollar_end = _past_literal(text, start, dollar_end)
+        if pos > start + 1:  # a literal or a comment, not a lone '-', '/' or '$'
+            chars[start:pos] = (" " if c != "\n" else c for c in text[start:pos])
+
+
+def _code_words(text: str) -> list[tuple[str, int]]:
+    """Upper-cased words of the code, with their offsets (a CONCURRENTLY in a
+    comment is no index; ``concurrently$x`` is one identifier, not the keyword)."""
+    return [(w.group().upper(), w.start()) for w in _WORD.finditer(_code_only(text))]
 
 
 def project_findings(name: str, sql: str, *, tx: bool) -> list[LintFinding]:
@@ -171,7 +177,7 @@ def project_findings(name: str, sql: str, *, tx: bool) -> list[LintFinding]:
             found.append(
                 finding(
                     "psql-meta-command",
-                    st.start + st.text.find(meta),
+                    st.start + _code_only(st.text).find("\\"),
                     f"psql meta-command {meta}: trenova-db sends SQL only; do that step "
                     "outside the migration",
                 )

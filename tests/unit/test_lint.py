@@ -780,3 +780,13 @@ def test_a_vacuum_after_punctuation_is_found_at_the_word() -> None:
     assert rules(project_findings("f", "SELECT 1; (VACUUM t);", tx=True)) == [
         ("vacuum-in-tx", 1, 12, "error")
     ]
+
+
+def test_a_dollar_inside_a_word_does_not_cut_it_into_a_keyword() -> None:
+    assert project_findings("f", "SELECT concurrently$x, vacuum$y FROM t;", tx=True) == []
+    assert project_findings("f", "vacuum$y;", tx=True) == []
+
+
+def test_a_meta_command_is_found_where_it_is_not_in_an_earlier_string() -> None:
+    (found,) = project_findings("f", "SELECT '\\q', 1 \\gexec", tx=False)
+    assert (found.rule, found.line, found.column) == ("psql-meta-command", 1, 16)
