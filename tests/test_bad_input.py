@@ -25,11 +25,11 @@ def test_reset_checks_the_files_before_dropping_anything(
 
     sql = tmp_path / "sql-copy"
     shutil.copytree(SQL, sql)
-    (sql / "000099_todo.tx.up.sql").write_text("-- nothing yet\n")
+    (sql / "000099_todo.tx.up.sql").write_text("SELECT 'not finished;\n")
     a = ("--database-url", trenova_migrated_database, "--migrations-dir", str(sql))
     result = cli("reset", "--force", *a)
     assert result.code == 4
-    assert "contains only comments" in result.err
+    assert "000099_todo.tx.up.sql: unterminated string starting at line 1, column 8" in result.err
     shipped = len(list(SQL.glob("*.up.sql")))
     applied = query(trenova_migrated_database, "SELECT count(*) FROM schema_migrations")
     assert applied == [(shipped,)]

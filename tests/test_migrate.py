@@ -448,7 +448,7 @@ def test_every_run_is_audited(trenova_database: str, migrations: Make) -> None:
     ]
 
 
-def test_comment_only_migrations_are_refused_not_recorded(
+def test_unedited_created_migrations_are_refused_not_recorded(
     trenova_database: str, migrations: Make, cli: Cli
 ) -> None:
     folder = migrations({})
@@ -456,7 +456,10 @@ def test_comment_only_migrations_are_refused_not_recorded(
     assert created.code == 0
     result = cli("migrate", "--database-url", trenova_database, "--migrations-dir", str(folder))
     assert result.code == 4
-    assert "000001_todo.tx.up.sql: contains only comments; nothing to run" in result.err
+    assert (
+        "000001_todo.tx.up.sql: still the placeholder `trenova-db create` wrote; "
+        "write the SQL that applies the change"
+    ) in result.err
     assert tables(trenova_database) == set()
 
 

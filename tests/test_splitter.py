@@ -500,3 +500,76 @@ def test_semicolons_inside_parentheses_do_not_split() -> None:
 def test_a_stray_closing_parenthesis_does_not_swallow_what_follows() -> None:
     texts = [s.text for s in split_statements("SELECT 1);\nSELECT 2; SELECT ')(';")]
     assert texts == ["SELECT 1)", "SELECT 2", "SELECT ')('"]
+
+
+# -- issue 9: what psql and the server see on real input ------------------------
+
+
+@pytest.mark.parametrize("cr", ["\r", "\r\r", "\r\n"])
+def test_a_line_comment_ends_at_a_carriage_return_as_it_does_for_the_server(cr: str) -> None:
+    sql = f"SELECT 1; -- note{cr}SELECT 2; -- a; b{cr}SELECT 3"
+    assert texts(sql) == ["SELECT 1", "SELECT 2", "SELECT 3"]
+
+
+def test_a_statement_after_a_carriage_return_ended_comment_keeps_its_position() -> None:
+    assert split_statements("-- header\rSELECT 1") == [Statement("SELECT 1", 10, 1, 11)]
+
+
+@pytest.mark.parametrize(
+    "gap",
+    ["\n", "\r", "\r\n", " \t\n  ", "  -- why\n", "\n-- why\n\n", " -- a\n -- b\n "],
+)
+def test_an_e_string_continued_after_a_newline_keeps_its_escape_mode(gap: str) -> None:
+    sql = f"SELECT E'a'{gap}'b\\'; c'; SELECT 2"
+    assert texts(sql) == [f"SELECT E'a'{gap}'b\\'; c'", "SELECT 2"]
+
+
+def test_an_e_string_continues_through_several_segments() -> None:
+    sql = "SELECT E'a'\n'b'\n'c\\'; d'; SELECT 2"
+    assert texts(sql) == ["SELECT E'a'\n'b'\n'c\\'; d'", "SELECT 2"]
+
+
+@pytest.mark.parametrize(
+    "gap",
+    [
+        " ",  # a newline is required: two literals on one line are not concatenated
+        "\n/* c */\n",  # block comments do not count as continuation whitespace
+    ],
+)
+def test_an_e_string_is_not_continued_without_a_bare_newline(gap: str) -> None:
+    sql = f"SELECT E'a'{gap}'b\\'; SELECT 2"
+    assert texts(sql) == [f"SELECT E'a'{gap}'b\\'", "SELECT 2"]
+
+
+def test_a_plain_string_continued_after_a_newline_stays_plain() -> None:
+    assert texts("SELECT 'a'\n'b\\'; SELECT 2") == ["SELECT 'a'\n'b\\'", "SELECT 2"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "SELECT t.end FROM t; SELECT t.case FROM t;",
+        "SELECT 1 AS end; SELECT 2 AS case;",
+        "SELECT 1 as End, 2 aS CASE;",
+        "SELECT 1 end; SELECT 2 case;",
+        "SELECT x end, y case FROM t;",
+        "SELECT (t).end, t . case FROM t;",
+        "SELECT CASE WHEN x THEN 1 END AS end FROM t;",
+        "SELECT CASE WHEN x THEN 1 END end, 3 AS case FROM t;",
+        "SELECT 1 /* c */ AS -- c\n end;",
+        "SELECT t.end FROM t WHERE CASE t.case WHEN 1 THEN true END;",
+    ],
+)
+def test_end_and_case_as_column_names_inside_begin_atomic_do_not_move_its_end(body: str) -> None:
+    sql = f"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC {body} END"
+    assert texts(f"{sql};\nSELECT 2;\nSELECT 3") == [sql, "SELECT 2", "SELECT 3"]
+
+
+def test_the_body_end_may_follow_a_comment_after_the_last_semicolon() -> None:
+    sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; -- done\n/* x */ END"
+    assert texts(f"{sql}; SELECT 2") == [sql, "SELECT 2"]
+
+
+def test_an_empty_begin_atomic_body_ends_at_its_end() -> None:
+    sql = "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC END"
+    assert texts(f"{sql}; SELECT 2") == [sql, "SELECT 2"]

@@ -96,7 +96,9 @@ class Applier:
         Every file is lexed: an unterminated string, dollar quote or comment
         would otherwise swallow the bookkeeping row (or, in a group, the next
         migration) sent after it; a COMMIT in a .tx file would end our
-        transaction early; a file of comments only would be recorded as applied.
+        transaction early. A file of comments only is a no-op (psql and Bun run
+        it so; real histories hold ``-- Not reversible`` down files), unless it
+        still holds the placeholder ``create`` wrote: that is unfinished work.
         """
         if not migrations:
             return
@@ -121,7 +123,18 @@ class Applier:
                 problems.append(f"{path.name}: {exc}")
                 continue
             if not statements:
-                problems.append(f"{path.name}: contains only comments; nothing to run")
+                from .scaffold import DOWN_PLACEHOLDER, UP_PLACEHOLDER
+
+                if (DOWN_PLACEHOLDER if down else UP_PLACEHOLDER) in sql.splitlines():
+                    problems.append(
+                        f"{path.name}: still the placeholder `trenova-db create` wrote; "
+                        + (
+                            "write the SQL that undoes the up file, or a comment saying why "
+                            "it cannot be undone (a file of comments only rolls back as a no-op)"
+                            if down
+                            else "write the SQL that applies the change"
+                        )
+                    )
                 continue
             for i, st in enumerate(statements, 1):
                 where = f"{path.name}: statement {i} (line {st.line})"

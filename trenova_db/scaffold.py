@@ -11,9 +11,13 @@ import msgspec
 from .discovery import MIGRATION_NAME
 from .errors import ConfigurationError
 
-__all__ = ["CreatedMigration", "create_migration"]
+__all__ = ["DOWN_PLACEHOLDER", "UP_PLACEHOLDER", "CreatedMigration", "create_migration"]
 
 _NAME = re.compile(r"^[0-9a-z_-]{1,100}$")
+# The line each new file holds until someone writes the SQL. A file of
+# comments only is a no-op migration; one still holding this line is refused.
+UP_PLACEHOLDER = "-- Write the SQL that applies this change."
+DOWN_PLACEHOLDER = "-- Write the SQL that exactly undoes the up file."
 DEFAULT_WIDTH = 6
 
 
@@ -81,11 +85,7 @@ def create_migration(
         for path, direction in ((up, "up"), (down, "down")):
             with path.open("x", encoding="utf-8") as fh:
                 fh.write(f"-- {stem}.{direction}.sql: {kind}\n")
-                fh.write(
-                    "-- Write the SQL that applies this change.\n"
-                    if direction == "up"
-                    else "-- Write the SQL that exactly undoes the up file.\n"
-                )
+                fh.write(f"{UP_PLACEHOLDER if direction == 'up' else DOWN_PLACEHOLDER}\n")
             written.append(path)
     except FileExistsError as exc:
         for path in written:

@@ -73,7 +73,26 @@ _DOLLAR_TAG = re.compile(
 )
 _E_STRING_STOP = re.compile(r"['\\]")
 _BLOCK_STOP = re.compile(r"/\*|\*/")
-_BLANKS = re.compile(rf"(?:[{_SPACE}]+|--[^\n]*)*")
+# A "--" comment ends at a newline or a carriage return (scan.l: non_newline
+# is [^\n\r]), so a bare CR ends it as the server and psql see it.
+_BLANKS = re.compile(rf"(?:[{_SPACE}]+|--[^\n\r]*)*")
+_NEWLINE = re.compile(r"[\n\r]")
+# A string literal continues after whitespace holding at least one newline
+# (scan.l's quotecontinue): "--" comments may sit in that whitespace, each
+# ending at its newline; block comments may not. The continuation keeps the
+# first segment's mode, which matters for E'' (a backslash escapes there).
+# Possessive quantifiers: a failed match never backtracks through comments.
+_CONTINUATION = re.compile(
+    r"(?:[ \t\f\v]|--[^\n\r]*+)*+[\n\r](?:[ \t\n\r\f\v]|--[^\n\r]*+[\n\r])*+'"
+)
+# Inside a BEGIN ATOMIC body, CASE followed by one of these is a column label
+# ("SELECT x case FROM t"), never a CASE expression. re.ASCII: the server
+# folds only ASCII letters.
+_AFTER_LABEL = re.compile(
+    rf"(?:[,;)]|(?:from|where|group|having|window|order|limit|offset|fetch|for|union|intersect"
+    rf"|except|into|returning)(?![{_IDENT}]))",
+    re.IGNORECASE | re.ASCII,
+)
 _WORD = re.compile(r"[A-Za-z_][0-9A-Za-z_$]*")
 
 
@@ -131,6 +150,8 @@ def _end_of_e_string(sql: str, i: int) -> int:
         k = m.start()
         if sql[k] == "\\" or sql.startswith("'", k + 1):  # \x or '' : an escaped character
             j = k + 2
+        elif (more := _CONTINUATION.match(sql, k + 1)) is not None:
+            j = more.end()  # E'a'<newline>'b\'' : the next segment is an E string too
         else:
             return k + 1
     raise _unterminated(sql, "string", i)
@@ -154,8 +175,8 @@ def _past_literal(sql: str, i: int, dollar_end: int) -> tuple[int, int]:
     if ch == "-":
         if not sql.startswith("--", i):
             return i + 1, dollar_end
-        nl = sql.find("\n", i)
-        return (len(sql) if nl < 0 else nl + 1), dollar_end
+        nl = _NEWLINE.search(sql, i)
+        return (len(sql) if nl is None else nl.end()), dollar_end
     if ch == "/":
         return (_end_of_block_comment(sql, i) if sql.startswith("/*", i) else i + 1), dollar_end
     tag = None
@@ -201,6 +222,10 @@ def split_statements(sql: str) -> list[Statement]:
         statements.append(Statement(text, first, line, first - line_start + 1))
 
     next_begin = -1  # position of the next BEGIN candidate, or n if none; stale when < pos
+    # Inside a body: what came before the current token, skipping comments
+    # ("start" for the body's start or a ";"), to tell END the keyword from
+    # END the column label.
+    before = "start"
     while True:
         m = (_IN_ATOMIC if depth else _SPECIAL).search(sql, pos)
         i = n if m is None else m.start()
@@ -212,11 +237,17 @@ def split_statements(sql: str) -> list[Statement]:
                 pos = _skip_blanks(sql, next_begin + 5)
                 atomic = _ATOMIC.match(sql, pos)
                 if atomic is not None:
-                    depth, pos = 1, atomic.end()
+                    depth, pos, before = 1, atomic.end(), "start"
                 continue
         if m is None:
             break
         ch = sql[i]
+        if depth:
+            before = _token_before(sql, pos, i, before)
+            if ch not in "cCeE":
+                # The token at i: a comment leaves what came before unchanged.
+                comment = sql.startswith("--", i) or sql.startswith("/*", i)
+                before = "start" if ch == ";" else before if comment else "code"
         if ch == ";":
             if not depth and not parens:
                 emit(i)
@@ -232,10 +263,45 @@ def split_statements(sql: str) -> list[Statement]:
             pos, dollar_end = _past_literal(sql, i, dollar_end)
         else:  # CASE or END inside a BEGIN ATOMIC body
             pos = m.end()
-            # END closes the innermost CASE, or else the body itself.
-            depth += 1 if ch in "cC" else -1
+            depth = _atomic_depth(sql, depth, ch in "cC", before, pos)
+            before = "code"
     emit(n)
     return statements
+
+
+def _token_before(sql: str, pos: int, i: int, before: str) -> str:
+    """What precedes the token at ``i`` in a body: "." or "as" (then a word is a
+    column label), "start" (body start or after ";"), or "code"; ``before`` is
+    what preceded ``pos``, where the plain code between the two began."""
+    tail = sql[pos:i].rstrip(_SPACE)
+    if not tail:
+        return before
+    if tail[-1] == ".":
+        return "."
+    if tail[-2:] in ("as", "aS", "As", "AS") and (len(tail) == 2 or not _is_ident(tail[-3])):
+        return "as"
+    return "code"
+
+
+def _atomic_depth(sql: str, depth: int, case: bool, before: str, after: int) -> int:
+    """The body depth after a CASE (``case``) or END word ending at ``after``.
+
+    ``t.end``, ``x AS case`` and bare labels (``SELECT 1 end``, ``SELECT x
+    case FROM t``) are column names: the grammar allows reserved words there.
+    The body's own END always follows a ";" (or BEGIN ATOMIC itself), which
+    a label never does; a CASE expression is never followed by ",", ";",
+    ")" or a clause keyword, which a label may be.
+    """
+    if before in (".", "as"):
+        return depth
+    if case:
+        nxt = _skip_blanks(sql, after)
+        if nxt >= len(sql) or _AFTER_LABEL.match(sql, nxt):
+            return depth
+        return depth + 1
+    if depth > 1:  # END closes the innermost CASE
+        return depth - 1
+    return 0 if before == "start" else depth
 
 
 _OUTSIDE_CODE = re.compile(r"""[\\'"$\-/]""")
