@@ -15,7 +15,6 @@ import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -26,6 +25,7 @@ __all__ = [
     "Options",
     "Settings",
     "configure",
+    "connectable_dsn",
     "mask_dsn",
     "mask_secrets",
     "parse_duration",
@@ -110,30 +110,84 @@ _MAX_SECONDS = 2_147_483
 def mask_dsn(dsn: str) -> str:
     """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``.
 
-    Also masks ``password=`` in query strings and key=value DSNs.
+    The password runs to the LAST ``@`` of the authority, so one holding an
+    unencoded ``@``, ``:``, ``/``, ``?`` or ``#`` is hidden whole. Also masks
+    ``password=`` in query strings and key=value DSNs.
     """
-    try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        parts = None
-    if parts is None or not parts.scheme:
+    userinfo = _userinfo(dsn)
+    if userinfo is None:
+        if _SCHEME.match(dsn):
+            return _mask_kv(dsn)
         # key=value DSNs are masked; anything else may be a password pasted in
         # the wrong place, so it is not shown at all.
         return _mask_kv(dsn) if "=" in dsn else "(unparseable database URL, not shown)"
-    if "@" not in parts.netloc:
+    colon, at = userinfo
+    if colon < 0:
         return _mask_kv(dsn)
-    userinfo, _, hostinfo = parts.netloc.rpartition("@")
-    if ":" in userinfo:
-        user = userinfo.split(":", 1)[0]
-        userinfo = f"{user}:***"
-    netloc = f"{userinfo}@{hostinfo}"
-    return _mask_kv(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+    return _mask_kv(f"{dsn[: colon + 1]}***{dsn[at:]}")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_PORT = re.compile(r"\d*")
+
+
+def _userinfo(dsn: str) -> tuple[int, int] | None:
+    """Where a URL's userinfo has its first ``:`` (-1 if none) and its ``@``.
+
+    Read as the driver would (the authority ends at the first ``/``, ``?`` or
+    ``#``), unless a password holding such a character, unencoded, cut it
+    short: then an ``@`` shows in the path or fragment, or the "port" left in
+    the authority is not a number. An ``@`` in the query string alone
+    (``application_name=deploy@ci``) is left where it is.
+    """
+    scheme = _SCHEME.match(dsn)
+    if scheme is None:
+        return None
+    start = scheme.end()
+    last = dsn.rfind("@", start)
+    if last < 0:
+        return None
+    end = len(dsn)
+    for ch in "/?#":
+        k = dsn.find(ch, start, end)
+        if k >= 0:
+            end = k
+    netloc, rest = dsn[start:end], dsn[end:]
+    query = rest.find("?")
+    fragment = rest.find("#")
+    path = rest[: min(k for k in (query, fragment, len(rest)) if k >= 0)]
+    at = last
+    if "@" not in path and (fragment < 0 or "@" not in rest[fragment:]):
+        if "@" in netloc:
+            at = start + netloc.rindex("@")
+        elif netloc.endswith("]") or _PORT.fullmatch(netloc.rpartition(":")[2]):
+            return None  # host[:port] and an "@" in the query string: no userinfo
+    return dsn.find(":", start, at), at
+
+
+def connectable_dsn(dsn: str) -> str:
+    """``dsn`` as the driver must see it: a password holding an unencoded
+    ``@``, ``/``, ``?`` or ``#`` percent-encoded (asyncpg, like libpq, ends the
+    userinfo at the first ``@`` and the authority at the first ``/``). A URL
+    that already reads as written is returned unchanged."""
+    userinfo = _userinfo(dsn)
+    if userinfo is None or userinfo[0] < 0:
+        return dsn
+    colon, at = userinfo
+    password = dsn[colon + 1 : at]
+    if not any(ch in password for ch in "@/?#"):
+        return dsn
+    encoded = (
+        password.replace("@", "%40").replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
+    )
+    return f"{dsn[: colon + 1]}{encoded}{dsn[at:]}"
 
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
-# The password runs to the LAST "@" of the netloc: an unencoded "@" inside a
-# password must not leave its tail visible.
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)(\S*?)(@)(?=[^@\s/?]*(?:[/?\s]|$))")
+# In free text, a URL's password runs to the LAST "@" before the next
+# whitespace: an unencoded "@", "/" or "#" inside a password must not leave
+# its tail visible. (An "@" in a query string then hides a little more.)
+_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)(\S*)(@)(?=[^@\s]*(?:\s|$))")
 
 
 def _mask_kv(text: str) -> str:
@@ -154,12 +208,11 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
 def dsn_password(dsn: str | None) -> str | None:
     if not dsn:
         return None
-    try:
-        parts = urlsplit(dsn)
-        if parts.password:
-            return parts.password
-    except ValueError:
-        pass
+    userinfo = _userinfo(dsn)
+    if userinfo is not None and userinfo[0] >= 0:
+        colon, at = userinfo
+        if at > colon + 1:
+            return dsn[colon + 1 : at]
     match = _KV_PASSWORD.search(dsn)
     if match and match.group(2) not in ("", "''"):
         return match.group(2).strip("'")

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from .config import dsn_password, mask_dsn, mask_secrets
+from .config import connectable_dsn, dsn_password, mask_dsn, mask_secrets
 from .errors import (
     ConfigurationError,
     DatabaseUnavailable,
@@ -129,7 +129,9 @@ async def connect(
         remaining = deadline - time.monotonic()
         try:
             conn = await asyncpg.connect(
-                dsn, timeout=max(min(remaining, 10.0), 0.5), server_settings=settings
+                connectable_dsn(dsn),
+                timeout=max(min(remaining, 10.0), 0.5),
+                server_settings=settings,
             )
             break
         except Exception as exc:
