@@ -1,3 +1,3 @@
-from trenova_db.cli.main import run
+from trenova_db.cli.launch import run
 
 run()

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from . import logs as _logs  # noqa: F401 (it sets the package logger's NullHandler)
 from .config import connectable_dsn, dsn_password, mask_dsn, mask_secrets
 from .errors import (
     ConfigurationError,

@@ -70,6 +70,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from . import logs as _logs  # noqa: F401 (it sets the package logger's NullHandler)
 from .errors import ConfigurationError, DatabaseUnavailable
 
 __all__ = [

@@ -35,6 +35,13 @@ __all__ = [
     "stale_registry",
 ]
 
+# A library adds no handler of its own (the application decides where records
+# go); the null handler keeps Python's last-resort handler from printing our
+# warnings on stderr when the application configured none. Here rather than
+# in the package's __init__: every module that logs imports this one, and
+# `import trenova_db` stays free of `logging` for the CLI's start-up.
+logging.getLogger("trenova_db").addHandler(logging.NullHandler())
+
 migrate_log = logging.getLogger("trenova_db.migrate")
 seed_log = logging.getLogger("trenova_db.seed")
 lock_log = logging.getLogger("trenova_db.lock")

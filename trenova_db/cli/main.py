@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 
 from ..config import dsn_password
 from ..errors import ConfigurationError, TrenovaDBError
 from .common import parse_fast
+from .launch import interrupted_outside_main
 from .output import Output
 
 EXIT_USAGE = 2
@@ -73,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: list[str]) -> int:
     try:
+        if signal.getsignal(signal.SIGINT) is interrupted_outside_main:
+            # launch.run() held Ctrl-C off during start-up: from here on it
+            # is a KeyboardInterrupt, which the work below cleans up after.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         fast = parse_fast(args)
         if fast is not None:
             command, options = fast
@@ -120,4 +126,7 @@ def _full(args: list[str]) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """Kept for callers of the old entry point; see launch.run()."""
+    from .launch import run as launch
+
+    launch()
