@@ -1,0 +1,44 @@
+-- COPY (not from stdin), quoted identifiers, unicode, operators, odd spacing.
+COPY shoe TO '/tmp/shoe.csv' WITH (FORMAT csv, HEADER true, DELIMITER ';');
+COPY shoe (name, size) FROM '/tmp/shoe.csv' WITH (FORMAT csv, QUOTE '"', ESCAPE '\');
+COPY (SELECT name FROM shoe WHERE name <> ';') TO STDOUT WITH (FORMAT text);
+COPY shoe FROM PROGRAM 'cat /tmp/x; echo done' WITH (FORMAT csv);
+CREATE TABLE "Quoted ""Table""; name" ("Column;1" int, "select" text, "ünïcödé" text);
+SELECT "Column;1", "select", "ünïcödé" FROM "Quoted ""Table""; name";
+CREATE TABLE ünïcode_täble (grüße text, 名前 text, ημερομηνία date);
+INSERT INTO ünïcode_täble VALUES ('Grüße; aus Köln', '山田；太郎', '2024-02-29');
+SELECT grüße AS "straße;", 名前 FROM ünïcode_täble WHERE 名前 <> '';
+SELECT a$b$c FROM (SELECT 1 AS a$b$c) s;
+SELECT 1 AS x$, 2 AS y$$;
+SELECT $1, $2 FROM (VALUES (1)) v(a) WHERE false;
+SELECT 3 @> 4, 1 <-> 2, '[1,2]'::int4range && '[2,3]'::int4range;
+SELECT 1 #- 2, 'a' || 'b', ~1, @ -5, |/ 16, ||/ 27;
+SELECT 'a' <@ 'b', 1 >= 2, 1 <> 2, 1 != 2, 'x' ^@ 'y';
+SELECT OPERATOR(pg_catalog.+)(1, 2);
+SELECT 1.5e10, .5, 5., 1e-3, 0x1F, 0o17, 0b101, 1_000_000;
+SELECT x::numeric(10, 2), CAST(x AS text), x::"varchar" FROM (VALUES (1)) t(x);
+SELECT	1	;
+SELECT
+1
+;
+  SELECT 2   ;   SELECT 3;SELECT 4;
+SELECT 'no final newline after this one';
+VALUES (1, 'one;'), (2, 'two');
+TABLE shoe;
+SELECT * FROM ROWS FROM (generate_series(1, 2), generate_series(3, 4)) AS t(a, b);
+SELECT count(*) FILTER (WHERE size > 40) OVER w FROM shoe WINDOW w AS (PARTITION BY name ORDER BY size ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
+SELECT xmlelement(name foo, xmlattributes('bar;' AS baz));
+SELECT json_object('a' VALUE 1), json_array(1, 2), '{"a":1}'::json IS JSON OBJECT;
+SELECT * FROM json_table('[{"a":";"}]'::jsonb, '$[*]' COLUMNS (a text PATH '$.a')) jt;
+CREATE TEXT SEARCH CONFIGURATION my_cfg (COPY = simple);
+CREATE CAST (text AS int4) WITH INOUT AS ASSIGNMENT;
+CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq);
+SELECT 1 === 1;
+CREATE COLLATION IF NOT EXISTS german (provider = icu, locale = 'de-DE');
+SELECT 'a' COLLATE "C" < 'b' COLLATE "german";
+CREATE SCHEMA IF NOT EXISTS "app;schema" AUTHORIZATION CURRENT_USER;
+CREATE TABLE "app;schema".t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+ALTER TABLE "app;schema".t ADD COLUMN note text COLLATE "C" DEFAULT 'n/a;';
+SELECT E'\u263A smile; \x41', U&'\263A smile;';
+SELECT 'tab	inside; string', 'nbsp inside; string';
+SELECT 1 AS nbsp_ends_this_identifier ;
