@@ -22,12 +22,8 @@ Cli = Callable[..., CliResult]
 def tables(url: str) -> set[str]:
     """The tables the migrations made (trenova-db's own left out)."""
     rows = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-    return {r[0] for r in rows} - {
-        "schema_migrations",
-        "seed_history",
-        "trenova_db_audit",
-        "trenova_db_versions",
-    }
+    own = {"schema_migrations", "seed_history"}
+    return {r[0] for r in rows if r[0] not in own and not r[0].startswith("trenova_db_")}
 
 
 def versions(url: str) -> list[int]:
