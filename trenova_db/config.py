@@ -116,7 +116,7 @@ def mask_dsn(dsn: str) -> str:
     """
     userinfo = _userinfo(dsn)
     if userinfo is None:
-        if _SCHEME.match(dsn):
+        if _SCHEME.match(dsn) and _splits(dsn):
             return _mask_kv(dsn)
         # key=value DSNs are masked; anything else may be a password pasted in
         # the wrong place, so it is not shown at all.
@@ -125,6 +125,16 @@ def mask_dsn(dsn: str) -> str:
     if colon < 0:
         return _mask_kv(dsn)
     return _mask_kv(f"{dsn[: colon + 1]}***{dsn[at:]}")
+
+
+def _splits(dsn: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(dsn)
+    except ValueError:  # "[::1" and the like
+        return False
+    return True
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
