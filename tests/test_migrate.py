@@ -226,6 +226,28 @@ def test_rollback_without_down_file_is_refused_before_anything_runs(
     assert len(history(trenova_database)) == 3
 
 
+def test_a_no_op_migrate_and_status_open_no_down_file_and_rollback_names_a_broken_one(
+    trenova_database: str, migrations: Make, cli: Cli
+) -> None:
+    folder = migrations(BASIC)
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    assert cli("migrate", *a).code == 0
+    # Every down file becomes a dangling symlink: opening one fails.
+    for down in folder.glob("*.down.sql"):
+        down.unlink()
+        down.symlink_to(folder / "nowhere")
+    noop = cli("migrate", *a)
+    assert (noop.code, noop.err) == (0, "")
+    assert "nothing to do" in noop.out
+    assert cli("status", *a).code == 0
+    back = cli("rollback", *a)
+    assert back.code == 4
+    assert "000003_users_email_idx.down.sql: cannot read file (No such file or directory)" in (
+        back.err
+    )
+    assert len(history(trenova_database)) == 3
+
+
 def test_dry_run_writes_nothing_and_shows_sql_when_verbose(
     trenova_database: str, migrations: Make, cli: Cli
 ) -> None:

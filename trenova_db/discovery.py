@@ -4,10 +4,21 @@ File names follow Bun's convention so an existing Trenova/Bun folder works
 unchanged: ``NNNNNN_name[.tx].(up|down).sql``. Every problem in the folder is
 collected and reported at once (one DiscoveryError) before anything touches the
 database, so a user fixes the folder in one pass instead of one error per run.
+
+What is read when: every name is checked up front (bad names, duplicate
+versions or down files, a down file without its up file, mismatched names),
+and every up file is read, since its checksum is how drift is found. A down
+file is only read when something needs its SQL (``MigrationFile.down_sql``:
+rollback, ``check_runnable(down=True)``, a verbose rollback report): the
+no-op ``migrate`` a service runs on every boot, and ``status``, never open
+one, which halves the files read on a large folder. A down file that turns
+out unreadable, not UTF-8 or empty then raises the same DiscoveryError,
+naming the file, before anything runs.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -55,8 +66,13 @@ def parse_migration_name(filename: str) -> ParsedName | None:
     )
 
 
-class MigrationFile(msgspec.Struct, frozen=True, kw_only=True):
-    """One migration: its up file (required) and down file (optional)."""
+class MigrationFile(msgspec.Struct, frozen=True, kw_only=True, dict=True):
+    """One migration: its up file (required, read) and down file (optional, named).
+
+    The down file's SQL is read on first use of ``down_sql`` (see the module's
+    docstring); ``dict=True`` gives the instance the ``__dict__`` that
+    ``functools.cached_property`` keeps the text in, so it is read once.
+    """
 
     version: int
     name: str
@@ -66,8 +82,26 @@ class MigrationFile(msgspec.Struct, frozen=True, kw_only=True):
     up_sql: str
     checksum: str
     down_file: str | None = None
-    down_sql: str | None = None
     down_kind: Kind | None = None
+
+    @functools.cached_property
+    def down_sql(self) -> str | None:
+        """The down file's SQL (None when there is no down file), read on first use.
+
+        Raises DiscoveryError, worded as discovery's, if the file has become
+        unreadable, is not UTF-8 or is empty.
+        """
+        if self.down_file is None:
+            return None
+        problems: list[str] = []
+        read = _read(self.directory, self.down_file, problems)
+        if read is None:
+            raise DiscoveryError(
+                f"1 problem in migrations directory {self.directory}",
+                problems=problems,
+                hint="fix the file listed; nothing was run",
+            )
+        return read[0]
 
     # Paths are built on demand: a no-op run over 1000 files never needs them.
     @property
@@ -195,8 +229,7 @@ def _discover(directory: Path) -> MigrationSet:
             problems.append(f"{down[1]}: name does not match its up file {up_file}")
             continue
         up_read = _read(folder, up_file, problems)
-        down_read = _read(folder, down[1], problems) if down is not None else None
-        if up_read is None or (down is not None and down_read is None):
+        if up_read is None:
             continue
         migrations.append(
             MigrationFile(
@@ -208,7 +241,6 @@ def _discover(directory: Path) -> MigrationSet:
                 up_sql=up_read[0],
                 checksum=up_read[1],
                 down_file=down[1] if down is not None else None,
-                down_sql=down_read[0] if down_read is not None else None,
                 down_kind=down[0].kind if down is not None else None,
             )
         )

@@ -373,7 +373,7 @@ def _select_rollback(
             problems.append(
                 f"version {row.version} ({row.name}) has no file any more; cannot roll it back"
             )
-        elif f.down_sql is None:
+        elif f.down_file is None:
             problems.append(
                 f"version {row.version} ({f.label}) has no down file; rolling it back is "
                 f"refused (write {f.up_file.replace('.up.sql', '.down.sql')} first)"

@@ -310,9 +310,9 @@ def test_every_field_of_a_discovered_migration_is_read_from_its_files(tmp_path: 
         up_sql="CREATE TABLE a ();\n",  # BOM stripped, CRLF -> LF
         checksum="sha256:" + hashlib.sha256(b"CREATE TABLE a ();\n").hexdigest(),
         down_file="000001_init.tx.down.sql",
-        down_sql="DROP TABLE a;\n",
         down_kind="tx",
     )
+    assert first.down_sql == "DROP TABLE a;\n"  # read on first use
     assert (first.up_path, first.down_path, first.label) == (
         folder / "000001_init.tx.up.sql",
         folder / "000001_init.tx.down.sql",
@@ -378,26 +378,37 @@ def test_two_ups_and_two_downs_of_one_version_are_one_problem(tmp_path: Path) ->
     assert info.value.problems == ["duplicate version 1: 000001_a.tx.up.sql and 000001_a.up.sql"]
 
 
-def test_an_unreadable_or_broken_down_file_is_a_problem_too(tmp_path: Path) -> None:
-    folder = write_migrations(
-        tmp_path,
-        {
-            "000001_a.up.sql": "SELECT 1;",
-            "000001_a.down.sql": "",
-            "000002_b.up.sql": "SELECT 2;",
-            "000002_b.down.sql": b"\xff",
-            "000003_c.up.sql": "SELECT 3;",
-        },
-    )
+def test_an_unreadable_up_file_is_a_problem_at_once_a_broken_down_file_when_it_is_read(
+    tmp_path: Path,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "000001_a.up.sql": "SELECT 1;",
+        "000001_a.down.sql": "",
+        "000002_b.up.sql": "SELECT 2;",
+        "000002_b.down.sql": b"\xff",
+        "000003_c.up.sql": "SELECT 3;",
+    }
+    folder = write_migrations(tmp_path, files)
     (folder / "000004_d.up.sql").symlink_to(folder / "nowhere")
     with pytest.raises(DiscoveryError) as info:
         discover_migrations(folder)
     assert info.value.problems == [
-        "000001_a.down.sql: file is empty; write the SQL or delete the file",
-        "000002_b.down.sql: not valid UTF-8 (byte 0xff at offset 0); re-save the file as UTF-8",
         "000004_d.up.sql: cannot read file (No such file or directory)",
     ]
-    assert str(info.value).startswith(f"3 problems in migrations directory {folder}: ")
+    assert str(info.value).startswith(f"1 problem in migrations directory {folder}: ")
+    (folder / "000004_d.up.sql").unlink()
+    first, second, third = discover_migrations(folder).migrations
+    for m, problem in (
+        (first, "000001_a.down.sql: file is empty; write the SQL or delete the file"),
+        (
+            second,
+            "000002_b.down.sql: not valid UTF-8 (byte 0xff at offset 0); re-save the file as UTF-8",
+        ),
+    ):
+        with pytest.raises(DiscoveryError) as broken:
+            _ = m.down_sql
+        assert broken.value.problems == [problem]
+    assert third.down_sql is None
 
 
 def test_a_big_file_is_read_whole(tmp_path: Path) -> None:
@@ -474,3 +485,78 @@ def test_two_problems_are_problems(tmp_path: Path) -> None:
     with pytest.raises(DiscoveryError) as info:
         discover_migrations(folder)
     assert info.value.summary == f"2 problems in migrations directory {folder}"
+
+
+def test_discovery_checks_down_file_names_up_front_without_reading_any(tmp_path: Path) -> None:
+    # Every down file here is a dangling symlink: reading one would fail, so
+    # the problems below can only come from the names.
+    folder = write_migrations(tmp_path, {"000001_a.tx.up.sql": "SELECT 1;"})
+    for name in (
+        "000001_a.tx.down.sql",
+        "000001_a.down.sql",
+        "000002_orphan.down.sql",
+        "000003_b.tx.down.sql",
+    ):
+        (folder / name).symlink_to(folder / "nowhere")
+    (folder / "000003_c.tx.up.sql").write_text("SELECT 3;")
+    with pytest.raises(DiscoveryError) as info:
+        discover_migrations(folder)
+    assert info.value.problems == [
+        "duplicate down files for version 1: 000001_a.down.sql and 000001_a.tx.down.sql",
+        "000002_orphan.down.sql: down file without a matching up file",
+        "000003_b.tx.down.sql: name does not match its up file 000003_c.tx.up.sql",
+    ]
+
+
+def test_a_down_file_is_not_read_until_its_sql_is_needed(tmp_path: Path) -> None:
+    folder = write_migrations(tmp_path, {"000001_a.tx.up.sql": "SELECT 1;"})
+    (folder / "000001_a.down.sql").symlink_to(folder / "nowhere")
+    found = discover_migrations(folder)
+    m = found.migrations[0]
+    assert (m.up_sql, m.down_file, m.down_kind) == ("SELECT 1;", "000001_a.down.sql", "notx")
+    assert m.down_path == folder / "000001_a.down.sql"
+    with pytest.raises(DiscoveryError) as info:
+        _ = m.down_sql
+    assert info.value.problems == [
+        "000001_a.down.sql: cannot read file (No such file or directory)"
+    ]
+    assert str(info.value) == (
+        f"1 problem in migrations directory {folder}: "
+        "000001_a.down.sql: cannot read file (No such file or directory)"
+    )
+    assert info.value.hint == "fix the file listed; nothing was run"
+    assert info.value.exit_code == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            "SELECT 'caf\xe9';".encode("latin-1"),
+            "000001_a.tx.down.sql: not valid UTF-8 (byte 0xe9 at offset 11); "
+            "re-save the file as UTF-8",
+        ),
+        (b" \r\n\t", "000001_a.tx.down.sql: file is empty; write the SQL or delete the file"),
+    ],
+)
+def test_a_down_file_that_cannot_be_used_is_named_when_its_sql_is_needed(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    folder = write_migrations(
+        tmp_path, {"000001_a.tx.up.sql": "SELECT 1;", "000001_a.tx.down.sql": content}
+    )
+    m = discover_migrations(folder).migrations[0]
+    with pytest.raises(DiscoveryError) as info:
+        _ = m.down_sql
+    assert info.value.problems == [problem]
+
+
+def test_a_down_file_is_read_once_and_its_text_normalised(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path,
+        {"000001_a.tx.up.sql": "SELECT 1;", "000001_a.tx.down.sql": b"\xef\xbb\xbfDROP a;\r\n"},
+    )
+    m = discover_migrations(folder).migrations[0]
+    assert m.down_sql == "DROP a;\n"
+    (folder / "000001_a.tx.down.sql").unlink()
+    assert m.down_sql == "DROP a;\n"
