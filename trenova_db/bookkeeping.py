@@ -15,7 +15,6 @@ a single round trip (a prepared ``fetch`` would cost two).
 
 from __future__ import annotations
 
-import io
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -256,12 +255,19 @@ async def read_history(
     statement, so even the no-op path is audited without a second round trip.
     ``full=False`` skips the columns only reports need (the boot-time path).
     """
-    buffer = io.BytesIO()
+    chunks: list[bytes] = []
+
+    async def collect(data: bytes) -> None:
+        chunks.append(data)
+
     query = _history_query(schema, audit_values, full=full)
     started = time.perf_counter()
     try:
         # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
-        await conn.copy_from_query(query, output=buffer)
+        # The output is a coroutine function: given a file object, asyncpg
+        # writes each chunk through run_in_executor (a thread pool started,
+        # then joined when the event loop closes, on every run).
+        await conn.copy_from_query(query, output=collect)
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError) as exc:
         log_copy(conn, query, started, exc)
         return History(internal_version=0)
@@ -274,7 +280,7 @@ async def read_history(
     internal_version = 0
     audit_id: int | None = None
     backend_pid: int | None = None
-    for line in buffer.getvalue().decode("utf-8").splitlines():
+    for line in b"".join(chunks).decode("utf-8").splitlines():
         f = [None if x == NULL else _unescape(x) for x in line.split("\t")]
         audit_id = int(f[0]) if f[0] is not None else None
         internal_version = int(f[1]) if f[1] is not None else 0

@@ -11,7 +11,6 @@ import enum
 import math
 import os
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
@@ -316,10 +315,22 @@ def is_project(settings: Settings) -> bool:
         return True
     path = settings.project_root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+        if _TABLE_KEY not in text:
+            return False
+        import tomllib
+
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
         return False
     return isinstance(data.get("tool", {}).get("trenova-db"), dict)
+
+
+# However the table is spelt in TOML (``[tool.trenova-db]``, ``[tool]`` then
+# ``trenova-db = {...}``, dotted or quoted keys), its key appears as written:
+# a pyproject.toml without it is not parsed at all (tomllib compiles its
+# regular expressions on import, a few ms of every command's start-up).
+_TABLE_KEY = "trenova-db"
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
@@ -327,8 +338,13 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        text = path.read_text(encoding="utf-8")
+        if _TABLE_KEY not in text:
+            return {}
+        import tomllib
+
+        data = tomllib.loads(text)
+    except (ValueError, OSError) as exc:  # TOMLDecodeError, UnicodeDecodeError
         raise ConfigurationError(
             f"cannot read {path}: {exc}", hint="fix the TOML syntax of pyproject.toml"
         ) from exc

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from .audit import find_abandoned
 from .bookkeeping import quote_ident
 from .config import Settings
+from .discovery import MigrationSet
 from .errors import ForeignHistory, Refused, TrenovaDBError
 from .foreign import retarget
 from .migrator import audit_refused, run_migrate, run_status
@@ -23,7 +23,7 @@ from .reports import (
     SetupReport,
     StatusReport,
 )
-from .session import audited, locked, session
+from .session import audited, locked, session, session_with_files
 
 __all__ = ["run_full_status", "run_reset", "run_setup"]
 
@@ -38,16 +38,27 @@ async def run_full_status(
         from .seeding.registry import require_seeds_dir
 
         require_seeds_dir(settings.seeds_dir)
-    seed_problems: list[str] = []
-    async with session(settings, "status") if conn is None else nullcontext(conn) as conn:
-        report = await run_status(settings, conn=conn)
-        report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
-        if include_seeds and settings.seeds_dir.is_dir():
-            from .seeding.inventory import seed_status
-
-            report.seeds, seed_problems = await seed_status(conn, settings)
-            report.problems.extend(seed_problems)
+    if conn is None:
+        # Discovery runs while the connection opens (session_with_files).
+        async with session_with_files(settings, "status") as (own, files):
+            report, seed_problems = await _status_on(settings, own, files, include_seeds)
+    else:
+        report, seed_problems = await _status_on(settings, conn, None, include_seeds)
     return summarise_status(report, seed_problems=seed_problems)
+
+
+async def _status_on(
+    settings: Settings, conn: Any, files: MigrationSet | None, include_seeds: bool
+) -> tuple[StatusReport, list[str]]:
+    seed_problems: list[str] = []
+    report = await run_status(settings, conn=conn, files=files)
+    report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
+    if include_seeds and settings.seeds_dir.is_dir():
+        from .seeding.inventory import seed_status
+
+        report.seeds, seed_problems = await seed_status(conn, settings)
+        report.problems.extend(seed_problems)
+    return report, seed_problems
 
 
 async def run_setup(

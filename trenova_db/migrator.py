@@ -49,6 +49,7 @@ from .session import (
     locked,
     refused_row,
     session,
+    session_with_files,
 )
 from .stores import MigrationStore
 
@@ -105,13 +106,11 @@ async def run_migrate(
     ask: Ask | None = None,
 ) -> MigrateReport:
     started = time.perf_counter()
-    files = files or discover_migrations(settings.migrations_dir)
     report = MigrateReport(
         database=settings.masked_url,
         schema=settings.schema,
         environment=settings.environment.value,
         dry_run=dry_run,
-        ignored_files=list(files.ignored),
     )
     try:
         await _migrate(settings, files, report, dry_run, verbose, allow_out_of_order, progress, ask)
@@ -130,7 +129,7 @@ async def run_migrate(
 
 async def _migrate(
     settings: Settings,
-    files: MigrationSet,
+    given: MigrationSet | None,
     report: MigrateReport,
     dry_run: bool,
     verbose: bool,
@@ -138,7 +137,8 @@ async def _migrate(
     progress: ProgressCallback | None,
     ask: Ask | None = None,
 ) -> None:
-    async with session(settings, "migrate", setup=False) as conn:
+    async with session_with_files(settings, "migrate", given, setup=False) as (conn, files):
+        report.ignored_files = list(files.ignored)
         # The fast path's audit row says `noop`, finished: true unless this run
         # finds work, and then it becomes `running` before any work starts.
         fast_audit = None
@@ -620,11 +620,15 @@ async def _repair(
                 )
 
 
-async def run_status(settings: Settings, *, conn: Any | None = None) -> StatusReport:
-    files = discover_migrations(settings.migrations_dir)
+async def run_status(
+    settings: Settings, *, conn: Any | None = None, files: MigrationSet | None = None
+) -> StatusReport:
+    """The migrations' status; on ``conn`` and with ``files`` when the caller has them."""
     if conn is None:
-        async with session(settings, "status") as own:
-            return await run_status(settings, conn=own)
+        async with session_with_files(settings, "status", files) as (own, found):
+            return await run_status(settings, conn=own, files=found)
+    if files is None:
+        files = discover_migrations(settings.migrations_dir)
     history = await MigrationStore(settings.schema).read(conn)
     if history.internal_version <= 0:
         await refuse_if_foreign(conn, settings.schema, "status")

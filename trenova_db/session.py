@@ -3,6 +3,8 @@
 Migrations and seeds both go through here:
 
 - ``session(settings, purpose)``: one connection, foreign errors translated;
+- ``session_with_files(settings, purpose)``: the same, with the migration files
+  read while the connection opens;
 - ``locked(settings, conn)``: the run lock ON THAT CONNECTION (the one doing
   the work), chosen by ``run_lock`` -- the single place that picks a lock
   implementation (see ``trenova_db.lock.RunLock``);
@@ -14,6 +16,9 @@ Migrations and seeds both go through here:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -25,6 +30,7 @@ from .audit import Audit, outcome_of
 from .bookkeeping import quote_ident
 from .config import Settings
 from .connection import connect, is_connection_loss, translate_query_error
+from .discovery import MigrationSet, discover_migrations
 from .errors import ConfigurationError, TrenovaDBError
 from .lock import RunLock, SessionLock
 
@@ -39,6 +45,7 @@ __all__ = [
     "refused_row",
     "run_lock",
     "session",
+    "session_with_files",
 ]
 
 T = TypeVar("T")
@@ -58,6 +65,21 @@ def backend_pid(conn: Any) -> int:
     return int(conn.get_server_pid())
 
 
+async def _open(
+    settings: Settings, purpose: str, connect_timeout: float | None, setup: bool
+) -> Any:
+    return await connect(
+        dsn(settings),
+        purpose=purpose,
+        connect_timeout=settings.connect_timeout if connect_timeout is None else connect_timeout,
+        statement_timeout=settings.statement_timeout,
+        lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
+        debug=settings.debug,
+        pooler=settings.pooler,
+        setup=setup,
+    )
+
+
 @asynccontextmanager
 async def session(
     settings: Settings,
@@ -68,16 +90,71 @@ async def session(
 ) -> AsyncIterator[Any]:
     """One connection. ``setup=False``: the caller runs ``pooler.setup`` after
     its first query (a COPY that reports the server's pid: no extra round trip)."""
-    conn = await connect(
-        dsn(settings),
-        purpose=purpose,
-        connect_timeout=settings.connect_timeout if connect_timeout is None else connect_timeout,
-        statement_timeout=settings.statement_timeout,
-        lock_timeout=settings.lock_timeout if settings.lock_timeout_set else None,
-        debug=settings.debug,
-        pooler=settings.pooler,
-        setup=setup,
-    )
+    async with _closing(await _open(settings, purpose, connect_timeout, setup)) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def session_with_files(
+    settings: Settings,
+    purpose: str,
+    files: MigrationSet | None = None,
+    *,
+    setup: bool = True,
+) -> AsyncIterator[tuple[Any, MigrationSet]]:
+    """``session()`` and the migration files (discovered unless given).
+
+    Discovery (reading and hashing every up file) runs in a thread while the
+    connection opens (a TCP handshake, the server forking a backend, a round
+    trip or two): on a no-op ``migrate`` they are the two largest waits, and
+    they need not add up. Discovery still comes first in every way that
+    matters: nothing is sent on the connection before the files are known to
+    be good, and a DiscoveryError is what is raised (at once: the connection
+    attempt is abandoned) whether or not the database can be reached.
+    """
+    if files is not None:
+        async with session(settings, purpose, setup=setup) as conn:
+            yield conn, files
+        return
+    loop = asyncio.get_running_loop()
+    found: asyncio.Future[MigrationSet] = loop.create_future()
+
+    def deliver(result: MigrationSet | None, error: BaseException | None) -> None:
+        if found.done():  # the caller was cancelled meanwhile
+            return
+        if error is not None:
+            found.set_exception(error)
+        else:
+            assert result is not None
+            found.set_result(result)
+
+    def discover() -> None:
+        result: MigrationSet | None = None
+        error: BaseException | None = None
+        try:
+            result = discover_migrations(settings.migrations_dir)
+        except BaseException as exc:  # delivered to the awaiting task, raised there
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(deliver, result, error)
+
+    # A plain thread, not run_in_executor: no pool to import, start and join.
+    threading.Thread(target=discover, name="trenova-db discovery", daemon=True).start()
+    opening = asyncio.ensure_future(_open(settings, purpose, None, setup))
+    try:
+        files = await found
+    except BaseException:
+        opening.cancel()
+        with contextlib.suppress(BaseException):
+            conn = await opening  # it was open already: close it unused
+            await conn.close(timeout=2)
+        raise
+    async with _closing(await opening) as conn:
+        yield conn, files
+
+
+@asynccontextmanager
+async def _closing(conn: Any) -> AsyncIterator[Any]:
     try:
         yield conn
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:

@@ -560,3 +560,42 @@ def test_a_down_file_is_read_once_and_its_text_normalised(tmp_path: Path) -> Non
     assert m.down_sql == "DROP a;\n"
     (folder / "000001_a.tx.down.sql").unlink()
     assert m.down_sql == "DROP a;\n"
+
+
+def test_bad_files_win_over_a_database_that_never_answers_and_the_attempt_is_dropped(
+    tmp_path: Path,
+) -> None:
+    # Discovery runs while the connection opens; its error must still be the
+    # one raised, without waiting out the connect timeout, and the abandoned
+    # connection must be closed, not left to the server.
+    import asyncio
+
+    from trenova_db import migrate, status
+
+    folder = write_migrations(tmp_path, {"000001_orphan.down.sql": "SELECT 1;"})
+
+    async def scenario() -> None:
+        accepted: list[asyncio.StreamReader] = []
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.append(reader)  # never answers
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        url = f"postgresql://nobody@127.0.0.1:{port}/nothing?sslmode=disable"
+        for call in (
+            migrate(url, migrations_dir=folder, connect_timeout=120),
+            status(url, migrations_dir=folder),
+        ):
+            with pytest.raises(DiscoveryError) as info:
+                await asyncio.wait_for(call, 60)
+            assert info.value.problems == [
+                "000001_orphan.down.sql: down file without a matching up file"
+            ]
+        # Whatever an attempt sent before it was dropped, it then closed:
+        # read() returns at EOF (an attempt left open would time out here).
+        for reader in accepted:
+            await asyncio.wait_for(reader.read(), 60)
+        server.close()
+
+    asyncio.run(scenario())
