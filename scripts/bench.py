@@ -5,8 +5,11 @@ Each figure is measured on the same server in one run:
 1. 1000 generated migrations (CREATE TABLE, 5 columns, an index, 10 rows each)
    applied by trenova-db vs `psql -1 -f` on the same SQL concatenated;
 2. a no-op `migrate`: round trips in the library (counted by a TCP proxy that
-   sees every burst the client sends) and the whole CLI process;
-3. `status` over 1000 applied migrations, whole CLI process;
+   sees every burst the client sends);
+3. a no-op `migrate` and `status` over 1000 applied migrations (with their
+   1000 down files), each as a whole CLI process, against the floor any
+   asyncpg tool starts from, ``python -c "import asyncio, asyncpg"``: wall
+   and CPU time of each process (os.wait4), the three run in turn, medians;
 4. 100,000 rows through SeedContext.copy_rows vs psql's `\\copy`;
 5. four independent seeds, sequential vs `--parallel 4`;
 6. a non-.tx file of 20,000 INSERTs, statement by statement, vs `psql -f`;
@@ -203,30 +206,78 @@ def bench_migrations(server: str, work: Path) -> None:
             f"   (connect+close alone: {baseline})"
         )
 
-        runs = [
-            timed(
-                lambda: cli("migrate", "--database-url", ours_url, "--migrations-dir", str(folder))
-            )
-            for _ in range(7)
-        ]
-        print(
-            f"no-op migrate (CLI process) median {statistics.median(runs):.3f} s  "
-            f"min {min(runs):.3f} s  over {len(runs)} runs ({MIGRATIONS} applied)"
-        )
-
-        runs = [
-            timed(
-                lambda: cli("status", "--database-url", ours_url, "--migrations-dir", str(folder))
-            )
-            for _ in range(5)
-        ]
-        print(
-            f"status, {MIGRATIONS} applied (CLI)  median {statistics.median(runs):.3f} s  "
-            f"min {min(runs):.3f} s"
-        )
+        bench_start_up(ours_url, folder)
     finally:
         drop_database(server, psql_db)
         drop_database(server, ours_db)
+
+
+START_UP_ROUNDS = 40
+
+
+def _process(argv: list[str]) -> tuple[float, float, float]:
+    """(wall, user CPU, system CPU) of one child process, in seconds."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {err.decode(errors='replace')}")
+    return wall, usage.ru_utime, usage.ru_stime
+
+
+def bench_start_up(url: str, folder: Path) -> None:
+    """No-op migrate and status, whole processes, vs importing asyncio and asyncpg.
+
+    The three commands run in turn, round after round, so a busy machine
+    slows them alike; medians of wall and user CPU time, and their ratios to
+    the floor. The migrations folder holds 1000 up files (all applied) and
+    1000 down files.
+    """
+    for i in range(1, MIGRATIONS + 1):
+        (folder / f"{i:06d}_bench_{i}.tx.down.sql").write_text(f"DROP TABLE bench_{i};\n")
+    exe = Path(sys.executable).parent / "trenova-db"
+    tool = [str(exe)] if exe.exists() else [sys.executable, "-m", "trenova_db"]
+    common = ["--database-url", url, "--migrations-dir", str(folder)]
+    commands = {
+        'python -c "import asyncio, asyncpg"': [sys.executable, "-c", "import asyncio, asyncpg"],
+        "trenova-db migrate (no-op)": [*tool, "migrate", *common],
+        "trenova-db status": [*tool, "status", *common],
+    }
+    figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    for argv in commands.values():  # warm the page cache and the bytecode
+        _process(argv)
+    for _ in range(START_UP_ROUNDS):
+        for name, argv in commands.items():
+            figures[name].append(_process(argv))
+    floor_wall = statistics.median(w for w, _, _ in figures[next(iter(commands))])
+    floor_user = statistics.median(u for _, u, _ in figures[next(iter(commands))])
+    print(f"start-up, {MIGRATIONS} applied, medians of {START_UP_ROUNDS} rounds:")
+    for name, runs in figures.items():
+        wall = statistics.median(w for w, _, _ in runs)
+        user = statistics.median(u for _, u, _ in runs)
+        system = statistics.median(s for _, _, s in runs)
+        print(
+            f"  {name:36s} wall {wall * 1000:6.1f} ms ({wall / floor_wall:4.2f}x)   "
+            f"user {user * 1000:6.1f} ms ({user / floor_user:4.2f}x)   sys {system * 1000:5.1f} ms"
+        )
+
+
+def bench_start_up_only(server: str, work: Path) -> None:
+    """``--only start-up``: the 1000 migrations applied, then bench_start_up alone."""
+    folder = work / "sql"
+    generate_migrations(folder, MIGRATIONS)
+    db = create_database(server, prefix="bench_start_up")
+    try:
+        url = database_url(server, db)
+        done = cli("migrate", "--database-url", url, "--migrations-dir", str(folder))
+        if done.returncode != 0:
+            raise SystemExit(f"migrate failed: {done.stderr}")
+        bench_start_up(url, folder)
+    finally:
+        drop_database(server, db)
 
 
 NOTX_STATEMENTS = 20_000
@@ -554,7 +605,9 @@ def main() -> None:
     parser.add_argument(
         "--disk", action="store_true", help="embedded data dir on /tmp, not /dev/shm"
     )
-    parser.add_argument("--only", choices=["migrations", "copy", "seeds", "fleet"], default=None)
+    parser.add_argument(
+        "--only", choices=["migrations", "start-up", "copy", "seeds", "fleet"], default=None
+    )
     args = parser.parse_args()
     # Time the CLI as an installed tool runs: with bytecode cached. Under
     # PYTHONDONTWRITEBYTECODE (set on some CI machines) every call would
@@ -583,6 +636,8 @@ def main() -> None:
             bench_migrations(server, work)
             bench_notx(server, work)
             bench_replicas(server, work)
+        if args.only == "start-up":
+            bench_start_up_only(server, work)
         if args.only in (None, "copy"):
             bench_copy(server, work)
         if args.only in (None, "seeds"):

@@ -297,14 +297,11 @@ async def read_history(
             statements_done=int(f[7] or 0),
             error=f[8],
             batch=int(f[9] or 0),
+            # status reads every row in full: built once, not built and replaced
+            applied_at=datetime.fromtimestamp(float(f[10] or 0), tz=UTC) if full else None,
+            applied_by=(f[11] or "") if full else None,
+            duration_ms=int(f[12] or 0) if full else None,
         )
-        if full:
-            row = msgspec.structs.replace(
-                row,
-                applied_at=datetime.fromtimestamp(float(f[10] or 0), tz=UTC),
-                applied_by=f[11] or "",
-                duration_ms=int(f[12] or 0),
-            )
         applied.append(row)
     return History(
         internal_version=internal_version,
