@@ -112,6 +112,12 @@ async def session_with_files(
     be good, and a DiscoveryError is what is raised (at once: the connection
     attempt is abandoned) whether or not the database can be reached.
     """
+    from . import snapshot
+
+    if files is None and snapshot.active():
+        # A fleet reads each folder once for every target (a ContextVar, which
+        # a thread would not see): nothing to overlap.
+        files = discover_migrations(settings.migrations_dir)
     if files is not None:
         async with session(settings, purpose, setup=setup) as conn:
             yield conn, files

@@ -15,13 +15,18 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["files_read_once", "once"]
+__all__ = ["active", "files_read_once", "once"]
 
 T = TypeVar("T")
 
 _SNAPSHOT: ContextVar[dict[tuple[str, Path], Any] | None] = ContextVar(
     "trenova_db_snapshot", default=None
 )
+
+
+def active() -> bool:
+    """Is a snapshot in force (a fleet is running)? Reads are then shared."""
+    return _SNAPSHOT.get() is not None
 
 
 def once(kind: str, directory: Path, read: Callable[[], T]) -> T:
