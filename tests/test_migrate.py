@@ -612,3 +612,23 @@ def test_a_failing_notx_rollback_leaves_the_row_dirty_with_the_reason(
     (dirty, error) = query(trenova_database, "SELECT dirty, error FROM schema_migrations")[0]
     assert dirty is True
     assert "nope" in error
+
+
+def test_inside_a_fleet_snapshot_the_no_op_path_keeps_reading_the_folder_once(
+    trenova_database: str, migrations: Make
+) -> None:
+    from trenova_db.snapshot import files_read_once
+
+    folder = migrations(BASIC)
+
+    async def twice() -> int:
+        with files_read_once():
+            await migrate(trenova_database, migrations_dir=folder)
+            # An edit after the snapshot was taken is not seen (no drift).
+            (folder / "000001_create_users.tx.up.sql").write_text("SELECT 'edited';\n")
+            again = await migrate(trenova_database, migrations_dir=folder)
+            return again.already_applied
+
+    assert anyio.run(twice) == 3
+    with pytest.raises(HistoryMismatch, match="changed since it was applied"):
+        run(lambda: migrate(trenova_database, migrations_dir=folder))
