@@ -1,4 +1,4 @@
-"""Splitter edges the mutation run found unasserted (the rest: tests/test_splitter.py)."""
+"""Splitter edges the mutation run found unasserted (the rest: tests/unit/test_splitter.py)."""
 
 from __future__ import annotations
 

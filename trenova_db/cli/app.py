@@ -38,7 +38,7 @@ class Common(CommonOptions):
     Every command takes ``common: Common | None = None``: that is how the spec's
     persistent flags (--verbose, --dry-run, --force, -i/--interactive) reach it.
     A command reads them from ``options(common)`` and never declares its own
-    (cyclopts would see the name twice); tests/test_cli.py checks every command
+    (cyclopts would see the name twice); tests/cli/test_cli.py checks every command
     of this app for them.
     """
 

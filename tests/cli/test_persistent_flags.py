@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliResult, query
-from tests.test_seeding import args, seed_file
+from tests.support.seed_files import args, seed_file
 from trenova_db.cli.app import app
 from trenova_db.cli.common import INTERACTIVE_NEEDS_A_TERMINAL, PERSISTENT_FLAGS, CommonOptions
 from trenova_db.seeding.registry import sync_registry

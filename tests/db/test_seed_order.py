@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult, query, write_migrations
-from tests.test_seeding import args, seed_file
+from tests.support.seed_files import args, seed_file
 from trenova_db.seeding.registry import sync_registry
 
 Cli = Callable[..., CliResult]

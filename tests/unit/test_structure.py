@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SEEDING = Path(__file__).resolve().parent.parent / "trenova_db" / "seeding"
+SEEDING = Path(__file__).resolve().parents[2] / "trenova_db" / "seeding"
 PACKAGE = "trenova_db.seeding"
 MODULES = sorted(p.stem for p in SEEDING.glob("*.py") if p.stem != "__init__")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import CliResult, query
-from tests.test_seeding import args, seed_file
+from tests.support.seed_files import args, seed_file
 from trenova_db.seeding.registry import sync_registry
 
 Cli = Callable[..., CliResult]

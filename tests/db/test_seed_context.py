@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import CliResult, query, run, write_migrations
-from tests.test_seeding import args, seed_file
+from tests.support.seed_files import args, seed_file
 from trenova_db import Environment
 from trenova_db.seeding import SeedContext
 from trenova_db.seeding.helpers import verify_password

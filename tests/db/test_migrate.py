@@ -404,7 +404,7 @@ def test_password_never_appears_in_any_output(
     migrations: Make, cli: Cli, trenova_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = migrations(BASIC)
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
     secret = "s3cr3t-P4ss"
     bad = f"postgresql://trenova:{secret}@127.0.0.1:1/trenova"
     dirs = ("--migrations-dir", str(folder), "--seeds-dir", str(seeds))

@@ -12,9 +12,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from tests import pgbouncer
 from tests.conftest import CliResult, cli_process, query, run, wait_until, write_migrations
-from tests.test_seeding import seed_file
+from tests.support import pgbouncer
+from tests.support.seed_files import seed_file
 from trenova_db import pooler
 from trenova_db.connection import connect
 from trenova_db.seeding.registry import sync_registry

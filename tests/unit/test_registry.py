@@ -204,7 +204,7 @@ def test_the_template_scans_cleanly_and_imports_as_a_base_seed(tmp_path: Path) -
 
 
 def test_the_shipped_registry_is_fresh() -> None:
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
     names = [e.name for e in check_registry(seeds).seeds]
     assert names == [
         "USStates",
@@ -256,7 +256,7 @@ def test_a_seed_from_the_template_passes_the_projects_lint(tmp_path: Path) -> No
         for check in (["check"], ["format", "--check"]):
             done = subprocess.run(
                 [sys.executable, "-m", "ruff", *check, "--no-cache", str(path)],
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=Path(__file__).resolve().parents[2],
                 capture_output=True,
                 text=True,
                 check=False,

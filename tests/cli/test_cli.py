@@ -147,7 +147,7 @@ def test_every_reporting_command_prints_one_json_document(
 ) -> None:
     import shutil
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     seeds = tmp_path / "seeds"
     shutil.copytree(root / "seeds", seeds)
     common = (

@@ -4,7 +4,7 @@ pglast 8 embeds the parser of PostgreSQL 18 (libpg_query); ``parse_sql`` gives
 each statement's location and length as the server sees them. pglast is GPL:
 it is in the ``dev`` extra only and imported here, never by trenova_db.
 
-Compared: every file of ``tests/corpus/`` as written, with its newlines made
+Compared: every file of ``tests/unit/corpus/`` as written, with its newlines made
 bare CRs and CRLFs, and hypothesis-generated input. A statement is compared by
 where its first token starts and by its text up to its ``;`` (trailing server
 whitespace dropped, as the splitter does).

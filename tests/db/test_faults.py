@@ -25,7 +25,7 @@ import msgspec
 import pytest
 
 from tests.conftest import ROOT, query, write_migrations
-from tests.test_seeding import seed_file
+from tests.support.seed_files import seed_file
 from trenova_db.seeding.registry import sync_registry
 
 SLOW = 30  # migrations in the kill test, each sleeping a little

@@ -441,7 +441,7 @@ def test_ctrl_c_during_a_tx_migration_rolls_it_back_and_audits_it(
 def test_ctrl_c_during_a_seed_is_reported_like_any_other_interruption(
     trenova_database: str, tmp_path: Path
 ) -> None:
-    from tests.test_seeding import seed_file
+    from tests.support.seed_files import seed_file
     from trenova_db.seeding.registry import sync_registry
 
     sql = tmp_path / "sql"

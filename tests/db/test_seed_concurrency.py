@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import cli_process, query, write_migrations
-from tests.test_seeding import seed_file
+from tests.support.seed_files import seed_file
 from trenova_db.seeding.registry import sync_registry
 
 

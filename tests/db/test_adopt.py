@@ -1,5 +1,5 @@
 """`trenova-db adopt`: taking over a database another tool manages, against a real
-PostgreSQL, with databases built as each tool leaves them (tests/foreign_tools.py)."""
+PostgreSQL, with databases built as each tool leaves them (tests/support/foreign_tools.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult, run
-from tests.foreign_tools import (
+from tests.support.foreign_tools import (
     V1,
     V2,
     V3,
@@ -507,7 +507,7 @@ def test_a_partially_adopted_database_exits_4_naming_the_newer_rows_and_force_re
     a = args(url, sql, seeds)
     assert cli("adopt", *a).code == 0
     # The Go tool migrates again after the takeover.
-    from tests.foreign_tools import apply_files
+    from tests.support.foreign_tools import apply_files
 
     apply_files(url, sql, [V3])
     execute(url, f"INSERT INTO bun_migrations (name, group_id) VALUES ('{V3}', 2)")

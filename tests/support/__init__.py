@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: databases as other tools leave them, a real PgBouncer."""
