@@ -30,12 +30,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Unpack
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import msgspec
 
-from .config import Settings, dsn_password, mask_dsn, mask_secrets
+from .config import Options, Settings, configure, dsn_password, mask_dsn, mask_secrets
 from .errors import ConfigurationError, TrenovaDBError
 from .reports import (
     MigrateReport,
@@ -645,7 +645,6 @@ def _logged(
 # -- the library ---------------------------------------------------------------
 
 Targets = Sequence[str | Settings]
-Seconds = float | str
 
 
 async def _many(
@@ -655,7 +654,7 @@ async def _many(
     databases: str | None,
     database_url: str | None,
     settings: Settings | None,
-    paths: dict[str, Any],
+    config: Options,
     concurrency: int,
     canary: int,
     continue_on_error: bool,
@@ -663,9 +662,7 @@ async def _many(
     on_finish: Callable[[int, TargetReport], None] | None,
     **options: Any,
 ) -> FleetReport:
-    from .api import make_settings
-
-    base = make_settings(database_url, settings=settings, **paths)
+    base = configure(database_url, settings=settings, **config)
     check_limits(
         operation,
         concurrency=concurrency,
@@ -693,18 +690,13 @@ async def migrate_many(
     concurrency: int = 4,
     canary: int = 0,
     continue_on_error: bool = False,
-    migrations_dir: str | Path | None = None,
-    schema: str | None = None,
-    environment: str | None = None,
-    lock_timeout: Seconds | None = None,
-    statement_timeout: Seconds | None = None,
-    connect_timeout: Seconds | None = None,
     dry_run: bool = False,
     verbose: bool = False,
     allow_out_of_order: bool = False,
     settings: Settings | None = None,
     stop: StopSignal | None = None,
     on_finish: Callable[[int, TargetReport], None] | None = None,
+    **options: Unpack[Options],
 ) -> FleetReport:
     """Apply pending migrations on every target (URLs or Settings), or on every
     database of ``database_url``'s server whose name is LIKE ``databases``.
@@ -719,14 +711,7 @@ async def migrate_many(
         databases=databases,
         database_url=database_url,
         settings=settings,
-        paths={
-            "migrations_dir": migrations_dir,
-            "schema": schema,
-            "environment": environment,
-            "lock_timeout": lock_timeout,
-            "statement_timeout": statement_timeout,
-            "connect_timeout": connect_timeout,
-        },
+        config=options,
         concurrency=concurrency,
         canary=canary,
         continue_on_error=continue_on_error,
@@ -751,15 +736,10 @@ async def rollback_many(
     force: bool = False,
     dry_run: bool = False,
     verbose: bool = False,
-    migrations_dir: str | Path | None = None,
-    schema: str | None = None,
-    environment: str | None = None,
-    lock_timeout: Seconds | None = None,
-    statement_timeout: Seconds | None = None,
-    connect_timeout: Seconds | None = None,
     settings: Settings | None = None,
     stop: StopSignal | None = None,
     on_finish: Callable[[int, TargetReport], None] | None = None,
+    **options: Unpack[Options],
 ) -> FleetReport:
     """Roll back the last ``target`` migrations on every target (``force`` in production)."""
     return await _many(
@@ -768,14 +748,7 @@ async def rollback_many(
         databases=databases,
         database_url=database_url,
         settings=settings,
-        paths={
-            "migrations_dir": migrations_dir,
-            "schema": schema,
-            "environment": environment,
-            "lock_timeout": lock_timeout,
-            "statement_timeout": statement_timeout,
-            "connect_timeout": connect_timeout,
-        },
+        config=options,
         concurrency=concurrency,
         canary=canary,
         continue_on_error=continue_on_error,
@@ -797,19 +770,14 @@ async def seed_many(
     concurrency: int = 4,
     canary: int = 0,
     continue_on_error: bool = False,
-    seeds_dir: str | Path | None = None,
-    environment: str | None = None,
     force: bool = False,
     dry_run: bool = False,
     verbose: bool = False,
     parallel: int = 1,
-    schema: str | None = None,
-    lock_timeout: Seconds | None = None,
-    statement_timeout: Seconds | None = None,
-    connect_timeout: Seconds | None = None,
     settings: Settings | None = None,
     stop: StopSignal | None = None,
     on_finish: Callable[[int, TargetReport], None] | None = None,
+    **options: Unpack[Options],
 ) -> FleetReport:
     """Apply the environment's seeds on every target."""
     return await _many(
@@ -818,14 +786,7 @@ async def seed_many(
         databases=databases,
         database_url=database_url,
         settings=settings,
-        paths={
-            "seeds_dir": seeds_dir,
-            "schema": schema,
-            "environment": environment,
-            "lock_timeout": lock_timeout,
-            "statement_timeout": statement_timeout,
-            "connect_timeout": connect_timeout,
-        },
+        config=options,
         concurrency=concurrency,
         canary=canary,
         continue_on_error=continue_on_error,
@@ -846,19 +807,13 @@ async def setup_many(
     concurrency: int = 4,
     canary: int = 0,
     continue_on_error: bool = False,
-    migrations_dir: str | Path | None = None,
-    seeds_dir: str | Path | None = None,
-    environment: str | None = None,
-    schema: str | None = None,
     verbose: bool = False,
     dry_run: bool = False,
     parallel: int = 1,
-    lock_timeout: Seconds | None = None,
-    statement_timeout: Seconds | None = None,
-    connect_timeout: Seconds | None = None,
     settings: Settings | None = None,
     stop: StopSignal | None = None,
     on_finish: Callable[[int, TargetReport], None] | None = None,
+    **options: Unpack[Options],
 ) -> FleetReport:
     """Migrate, then seed, every target."""
     return await _many(
@@ -867,15 +822,7 @@ async def setup_many(
         databases=databases,
         database_url=database_url,
         settings=settings,
-        paths={
-            "migrations_dir": migrations_dir,
-            "seeds_dir": seeds_dir,
-            "schema": schema,
-            "environment": environment,
-            "lock_timeout": lock_timeout,
-            "statement_timeout": statement_timeout,
-            "connect_timeout": connect_timeout,
-        },
+        config=options,
         concurrency=concurrency,
         canary=canary,
         continue_on_error=continue_on_error,
@@ -894,15 +841,10 @@ async def status_many(
     database_url: str | None = None,
     concurrency: int = 4,
     continue_on_error: bool = True,
-    migrations_dir: str | Path | None = None,
-    seeds_dir: str | Path | None = None,
-    schema: str | None = None,
-    environment: str | None = None,
-    statement_timeout: Seconds | None = None,
-    connect_timeout: Seconds | None = None,
     settings: Settings | None = None,
     stop: StopSignal | None = None,
     on_finish: Callable[[int, TargetReport], None] | None = None,
+    **options: Unpack[Options],
 ) -> FleetReport:
     """Every target's status (a StatusReport each) and its last run's outcome.
 
@@ -914,14 +856,7 @@ async def status_many(
         databases=databases,
         database_url=database_url,
         settings=settings,
-        paths={
-            "migrations_dir": migrations_dir,
-            "seeds_dir": seeds_dir,
-            "schema": schema,
-            "environment": environment,
-            "statement_timeout": statement_timeout,
-            "connect_timeout": connect_timeout,
-        },
+        config=options,
         concurrency=concurrency,
         canary=0,
         continue_on_error=continue_on_error,

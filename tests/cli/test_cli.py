@@ -246,3 +246,25 @@ def test_every_reporting_command_prints_one_json_document(
     doc = one_json_document("migrate", "--dry-run", "--verbose")
     assert (doc["operation"], doc["dry_run"], doc["applied"]) == ("migrate", True, [])
     assert doc["already_applied"] == len(versions)
+
+
+def test_a_single_database_run_never_loads_the_fleet_engine(
+    trenova_database: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import write_migrations
+
+    sql = write_migrations(tmp_path / "sql", FILES)
+    script = (
+        "import sys\n"
+        "from trenova_db.cli.main import main\n"
+        f"code = main(['migrate', '--database-url', {trenova_database!r}, "
+        f"'--migrations-dir', {str(sql)!r}])\n"
+        "print(code, sorted(m for m in sys.modules if 'fleet' in m))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 ['trenova_db.cli.fleet_options']", done.stderr

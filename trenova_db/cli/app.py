@@ -26,7 +26,7 @@ from .common import (
     settings_for,
     status_command,
 )
-from .fleet import FleetOptions
+from .fleet_options import FleetOptions
 from .output import Output
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, configure, dsn_password, mask_dsn
 from ..errors import ConfigurationError
-from .fleet import FleetOptions
+from .fleet_options import FleetOptions, asks_for_a_fleet
 from .output import Output
 
 if TYPE_CHECKING:
@@ -270,6 +270,15 @@ def fleet_command(
 ) -> int | None:
     """The command over a fleet (--databases, --targets, pyproject targets), or None
     when it runs on one database."""
+    from ..config import find_project_root, read_pyproject
+
+    # Decided before anything of the fleet is loaded: a single-database run
+    # (a service's no-op migrate) pays for neither the engine nor a second
+    # resolution of its settings.
+    if not asks_for_a_fleet(fleet) and "targets" not in read_pyproject(
+        find_project_root(Path.cwd())
+    ):
+        return None
     from .fleet import fleet_call
 
     c = options(common)

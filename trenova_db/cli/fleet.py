@@ -13,8 +13,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..config import Environment, Settings, mask_dsn, mask_secrets, read_pyproject
@@ -31,34 +29,10 @@ from ..fleet import (
     target_settings,
 )
 from ..reports import MigrateReport, RollbackReport, SeedReport, SetupReport, StatusReport
+from .fleet_options import FleetOptions
 from .output import Output
 
 __all__ = ["FleetOptions", "fleet_call"]
-
-
-@dataclass
-class FleetOptions:
-    """Run on many databases at once (migrate, rollback, seed, setup, status).
-
-    Attributes
-    ----------
-    databases
-        Every database of the --database-url server whose name is LIKE this, e.g. 'tenant_%'.
-    targets
-        A file of database URLs, one a line ('#' comments); default: targets in [tool.trenova-db].
-    concurrency
-        At most N connections per server, N targets at once (default 4).
-    canary
-        Run the first K targets one at a time first; stop if any of them fails.
-    continue_on_error
-        Keep starting targets after one failed.
-    """
-
-    databases: str | None = None
-    targets: Path | None = None
-    concurrency: int | None = None
-    canary: int | None = None
-    continue_on_error: bool = False
 
 
 def _pyproject_targets(settings: Settings, common_url: str | None) -> list[str] | None:
