@@ -111,19 +111,19 @@ def mask_dsn(dsn: str) -> str:
 
     The password runs to the LAST ``@`` of the authority, so one holding an
     unencoded ``@``, ``:``, ``/``, ``?`` or ``#`` is hidden whole. Also masks
-    ``password=`` in query strings and key=value DSNs.
+    ``password=`` and ``sslpassword=`` in query strings and key=value DSNs.
     """
     userinfo = _userinfo(dsn)
     if userinfo is None:
         if _SCHEME.match(dsn) and _splits(dsn):
-            return _mask_kv(dsn)
+            return _mask_query(dsn)
         # key=value DSNs are masked; anything else may be a password pasted in
         # the wrong place, so it is not shown at all.
         return _mask_kv(dsn) if "=" in dsn else "(unparseable database URL, not shown)"
     colon, at = userinfo
     if colon < 0:
-        return _mask_kv(dsn)
-    return _mask_kv(f"{dsn[: colon + 1]}***{dsn[at:]}")
+        return _mask_query(dsn)
+    return _mask_query(f"{dsn[: colon + 1]}***{dsn[at:]}")
 
 
 def _splits(dsn: str) -> bool:
@@ -145,8 +145,12 @@ def _userinfo(dsn: str) -> tuple[int, int] | None:
 
     Read as the driver would (the authority ends at the first ``/``, ``?`` or
     ``#``), unless a password holding such a character, unencoded, cut it
-    short: then an ``@`` shows in the path or fragment, or the "port" left in
-    the authority is not a number. An ``@`` in the query string alone
+    short: then an ``@`` shows in the path or fragment, or in a query string
+    the driver could not take as one (``postgresql://u:1234?x@h/db``: a field
+    without ``=``; ``...?k=v@h:5432``, ``...?k=v@h/db``: a host with a port
+    or a database after the ``@``), or the host list left in the authority
+    is not ``host[:port],...``. The userinfo then ends at the first ``@``
+    followed by such a host list. An ``@`` inside a query value
     (``application_name=deploy@ci``) is left where it is.
     """
     scheme = _SCHEME.match(dsn)
@@ -161,17 +165,68 @@ def _userinfo(dsn: str) -> tuple[int, int] | None:
         k = dsn.find(ch, start, end)
         if k >= 0:
             end = k
+    if last < end:  # every "@" is in the authority: the last one ends the userinfo
+        return dsn.find(":", start, last), last
     netloc, rest = dsn[start:end], dsn[end:]
-    query = rest.find("?")
     fragment = rest.find("#")
-    path = rest[: min(k for k in (query, fragment, len(rest)) if k >= 0)]
-    at = last
-    if "@" not in path and (fragment < 0 or "@" not in rest[fragment:]):
-        if "@" in netloc:
-            at = start + netloc.rindex("@")
-        elif netloc.endswith("]") or _PORT.fullmatch(netloc.rpartition(":")[2]):
-            return None  # host[:port] and an "@" in the query string: no userinfo
+    stop = len(rest) if fragment < 0 else fragment
+    query = rest.find("?", 0, stop)
+    path = rest[: stop if query < 0 else query]
+    if (
+        "@" not in path
+        and "@" not in rest[stop:]
+        and _host_list(netloc.rpartition("@")[2])
+        and _query_holds_at(rest[query + 1 : stop])
+    ):
+        if "@" not in netloc:
+            return None  # host[:port] and an "@" in a query value: no userinfo
+        at = start + netloc.rindex("@")
+        return dsn.find(":", start, at), at
+    # The password holds a "/", "?" or "#": its "@" lies past that character.
+    at = _userinfo_end(dsn, end, last)
     return dsn.find(":", start, at), at
+
+
+def _host_list(text: str) -> bool:
+    """``host[:port]``, ``[v6]:port``, comma-separated (or empty: a socket)."""
+    for part in text.split(","):
+        if part.startswith("["):
+            close = part.find("]")
+            if close < 0 or not re.fullmatch(r"(:\d*)?", part[close + 1 :]):
+                return False
+        elif "@" in part or not _PORT.fullmatch(part.partition(":")[2]):
+            return False
+    return True
+
+
+def _query_holds_at(query: str) -> bool:
+    """Can this query string, which holds an ``@``, be one the driver takes,
+    each ``@`` inside a value? Every field is ``key=value`` (asyncpg parses
+    strictly, libpq wants the ``=``), no key holds ``@``, and no ``@`` is
+    followed by what a host with a port, a path or a query would bring."""
+    for field in query.split("&"):
+        key, eq, value = field.partition("=")
+        if not (key and eq) or any(ch in key for ch in "@/?:"):
+            return False
+        if any(ch in tail for tail in value.split("@")[1:] for ch in ":/?"):
+            return False
+    return True
+
+
+def _userinfo_end(dsn: str, start: int, last: int) -> int:
+    """The first ``@`` from ``start`` followed by a host list up to the next
+    ``/``, ``?`` or ``#`` (the last ``@`` of the authority); else ``last``."""
+    at = dsn.find("@", start)
+    while 0 <= at < last:
+        end = len(dsn)
+        for ch in "/?#":
+            k = dsn.find(ch, at + 1, end)
+            if k >= 0:
+                end = k
+        if _host_list(dsn[at + 1 : end]):
+            return at
+        at = dsn.find("@", at + 1)
+    return last
 
 
 def connectable_dsn(dsn: str) -> str:
@@ -192,15 +247,51 @@ def connectable_dsn(dsn: str) -> str:
     return f"{dsn[: colon + 1]}{encoded}{dsn[at:]}"
 
 
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
+# key=value (libpq conninfo): a value is 'quoted' (backslash escapes) or runs
+# to the next whitespace (backslash escapes too: ``password=a\ b`` is "a b").
+# ``password`` and ``sslpassword`` (and anything else ending in "password").
+_KV_PASSWORD = re.compile(
+    r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|(?:[^\s\\]|\\.)*\\?)", re.IGNORECASE
+)
+# A URL's query: a value runs to the next "&" (or the fragment); the key as
+# the driver reads it, percent-decoded (``pass%77ord``).
+_QUERY_FIELD = re.compile(r"([?&])([^=&#]*)(=)([^&#]*)")
 # In free text, a URL's password runs to the LAST "@" before the next
 # whitespace: an unencoded "@", "/" or "#" inside a password must not leave
 # its tail visible. (An "@" in a query string then hides a little more.)
+_URL = re.compile(r"\w+://\S+")
 _URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)(\S*)(@)(?=[^@\s]*(?:\s|$))")
 
 
 def _mask_kv(text: str) -> str:
     return _KV_PASSWORD.sub(lambda m: m.group(1) + "***", text)
+
+
+def _query_passwords(url: str) -> list[tuple[str, re.Match[str]]]:
+    """The ``...password=`` fields of a URL's query: (decoded key, match)."""
+    found = []
+    for m in _QUERY_FIELD.finditer(url):
+        key = m.group(2)
+        if "%" in key:
+            from urllib.parse import unquote
+
+            key = unquote(key)
+        if key.strip().lower().endswith("password"):
+            found.append((key.strip().lower(), m))
+    return found
+
+
+def _mask_query(url: str) -> str:
+    for _, m in reversed(_query_passwords(url)):
+        url = f"{url[: m.start(4)]}***{url[m.end(4) :]}"
+    return url
+
+
+def _kv_value(raw: str) -> str:
+    """A key=value DSN's value as libpq reads it: quotes off, escapes undone."""
+    if raw.startswith("'"):
+        raw = raw[1:-1] if len(raw) > 1 and raw.endswith("'") else raw[1:]
+    return re.sub(r"\\(.)", r"\1", raw)
 
 
 def mask_secrets(text: str, *secrets: str | None) -> str:
@@ -211,10 +302,14 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), text)
+    if "%" in text:  # a query's key spelt encoded: pass%77ord=
+        text = _URL.sub(lambda m: _mask_query(m.group()), text)
     return _mask_kv(text)
 
 
 def dsn_password(dsn: str | None) -> str | None:
+    """The password a DSN carries (its userinfo's, else ``password=``, else
+    ``sslpassword=``), for :func:`mask_secrets`; None when it has none."""
     if not dsn:
         return None
     userinfo = _userinfo(dsn)
@@ -222,9 +317,15 @@ def dsn_password(dsn: str | None) -> str | None:
         colon, at = userinfo
         if at > colon + 1:
             return dsn[colon + 1 : at]
-    match = _KV_PASSWORD.search(dsn)
-    if match and match.group(2) not in ("", "''"):
-        return match.group(2).strip("'")
+    if _SCHEME.match(dsn):
+        found = [(key, m.group(4)) for key, m in _query_passwords(dsn)]
+    else:
+        found = [(m.group(1), _kv_value(m.group(2))) for m in _KV_PASSWORD.finditer(dsn)]
+    # password= first: the server's; then sslpassword= (the client key's)
+    found.sort(key=lambda kv: not kv[0].lower().startswith("password"))
+    for _, value in found:
+        if value:
+            return value
     return None
 
 

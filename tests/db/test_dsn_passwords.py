@@ -35,6 +35,8 @@ PASSWORDS = [
     "Qx7p@@Vk9s",
     "Qx7p#Vk9s/Wm3d?Jz5r@",
     "8461/Vk9s",
+    "8461?Vk9s",
+    "8461?Vk9s=Wm3d",
     "Qx7p%Vk9s@",
 ]
 
@@ -113,7 +115,9 @@ def role_database(trenova_database: str) -> Iterator[tuple[str, str]]:
         query(trenova_database, f"DROP ROLE {role}")
 
 
-@pytest.mark.parametrize("password", ["Qx7p@Vk9s:Wm3d/Jz5r#Yt2q", "Qx7p?Vk9s@", "8461/Vk9s"])
+@pytest.mark.parametrize(
+    "password", ["Qx7p@Vk9s:Wm3d/Jz5r#Yt2q", "Qx7p?Vk9s@", "8461/Vk9s", "8461?Vk9s"]
+)
 def test_no_part_of_such_a_password_reaches_any_output_of_a_real_run(
     role_database: tuple[str, str], cli: Cli, password: str, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from trenova_db.config import (
     Environment,
     Settings,
+    connectable_dsn,
     dsn_password,
     find_project_root,
     is_project,
@@ -184,6 +186,161 @@ def test_secrets_are_removed_from_any_text() -> None:
 )
 def test_the_password_of_a_dsn_is_found_for_masking(dsn: str | None, password: str | None) -> None:
     assert dsn_password(dsn) == password
+
+
+# Odd but real URL shapes: (url, masked, the password, what the driver is handed).
+# Every letter-digit run of the password must be gone from the masked forms.
+ODD_URLS = [
+    # digits, then an unencoded "?": not host "u", port 1234 and a query "x@h/db"
+    (
+        "postgresql://u:1234?x@h/db",
+        "postgresql://u:***@h/db",
+        "1234?x",
+        "postgresql://u:1234%3Fx@h/db",
+    ),
+    (
+        "postgresql://u:1234?x@h:5432/db",
+        "postgresql://u:***@h:5432/db",
+        "1234?x",
+        "postgresql://u:1234%3Fx@h:5432/db",
+    ),
+    ("postgresql://u:1234?x@h", "postgresql://u:***@h", "1234?x", "postgresql://u:1234%3Fx@h"),
+    ("postgresql://u:12?34@h:5432", "postgresql://u:***@h:5432", "12?34", None),
+    ("postgresql://u:1234?@h/db", "postgresql://u:***@h/db", "1234?", None),
+    ("postgresql://u:?@h/db", "postgresql://u:***@h/db", "?", "postgresql://u:%3F@h/db"),
+    # a "?" and a "=": a query the driver could read, but a host and a database follow the "@"
+    (
+        "postgresql://u:1234?sslmode=x@h/db",
+        "postgresql://u:***@h/db",
+        "1234?sslmode=x",
+        "postgresql://u:1234%3Fsslmode=x@h/db",
+    ),
+    ("postgresql://u:1234?k=v@h:5432", "postgresql://u:***@h:5432", "1234?k=v", None),
+    # a "?" in the password and an "@" in the real query as well
+    (
+        "postgresql://u:1234?x@h/db?application_name=a@b",
+        "postgresql://u:***@h/db?application_name=a@b",
+        "1234?x",
+        "postgresql://u:1234%3Fx@h/db?application_name=a@b",
+    ),
+    (
+        "postgresql://u:p@ss?x@h/db",
+        "postgresql://u:***@h/db",
+        "p@ss?x",
+        "postgresql://u:p%40ss%3Fx@h/db",
+    ),
+    ("postgresql://u:1234#5@h:5432/db", "postgresql://u:***@h:5432/db", "1234#5", None),
+    ("postgresql://u:1234/5@h/db", "postgresql://u:***@h/db", "1234/5", None),
+    ("postgresql://u:12:34@h/db", "postgresql://u:***@h/db", "12:34", "postgresql://u:12:34@h/db"),
+    ("postgresql://u:a@b:c/d@h/db", "postgresql://u:***@h/db", "a@b:c/d", None),
+    ("postgresql://u:5432@h/db", "postgresql://u:***@h/db", "5432", "postgresql://u:5432@h/db"),
+    # IPv6 hosts
+    (
+        "postgresql://u:pw9x@[::1]:5432/db",
+        "postgresql://u:***@[::1]:5432/db",
+        "pw9x",
+        "postgresql://u:pw9x@[::1]:5432/db",
+    ),
+    ("postgresql://u:p@w9x@[::1]/db", "postgresql://u:***@[::1]/db", "p@w9x", None),
+    (
+        "postgresql://u:1234?x@[fe80::1%25eth0]:5432/db",
+        "postgresql://u:***@[fe80::1%25eth0]:5432/db",
+        "1234?x",
+        "postgresql://u:1234%3Fx@[fe80::1%25eth0]:5432/db",
+    ),
+    # several hosts
+    (
+        "postgresql://u:pw9x@h1:5432,h2:5433/db",
+        "postgresql://u:***@h1:5432,h2:5433/db",
+        "pw9x",
+        "postgresql://u:pw9x@h1:5432,h2:5433/db",
+    ),
+    (
+        "postgresql://u:1234?x@h1:5432,h2:5433/db",
+        "postgresql://u:***@h1:5432,h2:5433/db",
+        "1234?x",
+        "postgresql://u:1234%3Fx@h1:5432,h2:5433/db",
+    ),
+    (
+        "postgresql://u:p@w9x@h1,[::1]:5433/db",
+        "postgresql://u:***@h1,[::1]:5433/db",
+        "p@w9x",
+        "postgresql://u:p%40w9x@h1,[::1]:5433/db",
+    ),
+    # passwords in the query string
+    (
+        "postgresql://h/db?sslmode=require&password=se%26cr3t&x=1",
+        "postgresql://h/db?sslmode=require&password=***&x=1",
+        "se%26cr3t",
+        None,
+    ),
+    ("postgresql://h/db?sslpassword=k3yPass", "postgresql://h/db?sslpassword=***", "k3yPass", None),
+    (
+        "postgresql://h/db?sslpassword=k3yPass&password=s3rver#frag",
+        "postgresql://h/db?sslpassword=***&password=***#frag",
+        "s3rver",
+        None,
+    ),
+    ("postgresql://h/db?PassWord=s3cr3t", "postgresql://h/db?PassWord=***", "s3cr3t", None),
+    ("postgresql://h/db?pass%77ord=s3cr3t", "postgresql://h/db?pass%77ord=***", "s3cr3t", None),
+    (
+        "postgresql://u:pw9x@h/db?sslpassword=k3y",
+        "postgresql://u:***@h/db?sslpassword=***",
+        "pw9x",
+        None,
+    ),
+    (
+        "postgresql:///db?host=/tmp&password=s0ck3t",
+        "postgresql:///db?host=/tmp&password=***",
+        "s0ck3t",
+        None,
+    ),
+    # key=value DSNs: quoted values, escapes, spaces around "="
+    ("host=h password=s3cret user=u", "host=h password=*** user=u", "s3cret", None),
+    ("host=h sslpassword=k3y user=u", "host=h sslpassword=*** user=u", "k3y", None),
+    ("host=h password = s3cret", "host=h password = ***", "s3cret", None),
+    ("host=h password='a b\\'c9' user=u", "host=h password=*** user=u", "a b'c9", None),
+    ("host=h password=se\\ cr3t user=u", "host=h password=*** user=u", "se cr3t", None),
+    ("host=h password=a&b9 user=u", "host=h password=*** user=u", "a&b9", None),
+    # an "@" inside a query value and no password: nothing to hide, shown as written
+    *(
+        (url, url, None, url)
+        for url in (
+            "postgresql://h:5432/app?application_name=deploy@ci",
+            "postgresql://h:5432?application_name=deploy@ci",
+            "postgresql://[::1]:5432/app?application_name=deploy@ci",
+            "postgresql://u@h1:5432,h2:5433/app?application_name=deploy@ci",
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "masked", "password", "driver"), ODD_URLS)
+def test_odd_urls_are_masked_whole_and_handed_to_the_driver_as_meant(
+    url: str, masked: str, password: str | None, driver: str | None
+) -> None:
+    assert mask_dsn(url) == masked
+    assert dsn_password(url) == password
+    if driver is not None:
+        assert connectable_dsn(url) == driver
+    said = f"cannot connect to {url}: refused"
+    shown = [masked, mask_secrets(said), mask_secrets(said, password)]
+    for piece in re.findall(r"[A-Za-z0-9]{3,}", password or ""):
+        for text in shown:
+            assert piece not in text, (piece, text)
+
+
+def test_secrets_in_free_text_are_masked_in_every_shape() -> None:
+    text = (
+        "a postgresql://u:1234?x@h/db b "
+        "c host=h password=se\\ cr3t user=u d "
+        "e postgresql://u:pw9x@[::1]:5432/db f"
+    )
+    assert mask_secrets(text) == (
+        "a postgresql://u:***@h/db b "
+        "c host=h password=*** user=u d "
+        "e postgresql://u:***@[::1]:5432/db f"
+    )
 
 
 def test_settings_show_a_masked_url_or_the_embedded_server() -> None:
