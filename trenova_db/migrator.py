@@ -432,7 +432,9 @@ async def run_rollback(
             raise mismatch
         Applier.check_runnable(chosen, down=True)
         if dry_run or not chosen:
-            report.rolled_back = [_item(m, "applied", verbose=verbose, down=True) for m in chosen]
+            report.rolled_back = [
+                _item(m, "would-roll-back", verbose=verbose, down=True) for m in chosen
+            ]
             return report
         async with (
             locked(settings, conn) as lock,

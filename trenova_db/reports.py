@@ -40,7 +40,14 @@ class Report(msgspec.Struct, kw_only=True):
 
 
 MigrationState = Literal[
-    "applied", "pending", "dirty", "drift", "missing", "out-of-order", "rolled-back"
+    "applied",
+    "pending",
+    "dirty",
+    "drift",
+    "missing",
+    "out-of-order",
+    "rolled-back",
+    "would-roll-back",  # rollback --dry-run: what it would roll back (migrate's says pending)
 ]
 
 

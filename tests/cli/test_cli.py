@@ -268,3 +268,42 @@ def test_a_single_database_run_never_loads_the_fleet_engine(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False
     )
     assert done.stdout.strip().splitlines()[-1] == "0 ['trenova_db.cli.fleet_options']", done.stderr
+
+
+def test_a_rollback_dry_run_says_what_it_would_do_as_migrate_dry_run_does(
+    cli: Cli, migrations: Make, trenova_database: str
+) -> None:
+    folder = migrations(
+        {
+            **FILES,
+            "000002_b.up.sql": "CREATE TABLE b (id int);\n",
+            "000002_b.down.sql": "DROP TABLE b;\n",
+        }
+    )
+    a = ("--database-url", trenova_database, "--migrations-dir", str(folder))
+    planned = cli("migrate", "--dry-run", "--json", *a).json()
+    assert [(m["version"], m["state"]) for m in planned["applied"]] == [
+        (1, "pending"),
+        (2, "pending"),
+    ]
+    assert cli("migrate", *a).code == 0
+    dry = cli("rollback", "--dry-run", "--target", "2", "--json", *a)
+    assert dry.code == 0, dry.err
+    doc = dry.json()
+    assert (doc["operation"], doc["dry_run"]) == ("rollback", True)
+    assert [(m["version"], m["state"], m["file"]) for m in doc["rolled_back"]] == [
+        (2, "would-roll-back", "000002_b.down.sql"),
+        (1, "would-roll-back", "000001_a.tx.down.sql"),
+    ]
+    text = cli("rollback", "--dry-run", "--target", "2", *a)
+    assert text.code == 0, text.err
+    assert text.out.splitlines() == [
+        "dry run: would roll back 2 migration(s); nothing written, no lock taken",
+        "  2  000002_b.down.sql  [notx]",
+        "  1  000001_a.tx.down.sql  [tx]",
+    ]
+    # nothing was rolled back
+    assert [m["state"] for m in cli("status", "--json", *a).json()["migrations"]] == [
+        "applied",
+        "applied",
+    ]

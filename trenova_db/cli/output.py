@@ -44,6 +44,7 @@ _STATE_STYLE = {
     "skipped": "dim",
     "pending": "yellow",
     "would-apply": "yellow",
+    "would-roll-back": "yellow",
     "modified": "yellow",
     "dirty": "bold red",
     "drift": "bold red",
@@ -276,15 +277,24 @@ def _migrate(out: Output, r: MigrateReport) -> None:
 
 
 def _rollback(out: Output, r: RollbackReport) -> None:
-    verb = "would roll back" if r.dry_run else "rolled back"
     if not r.rolled_back:
         out.line("rollback: nothing is applied")
         return
+    if r.dry_run:  # as migrate --dry-run says it
+        out.line(
+            f"dry run: would roll back {len(r.rolled_back)} migration(s); "
+            "nothing written, no lock taken"
+        )
+        for m in r.rolled_back:
+            out.line(f"  {m.version}  {m.file}  [{m.kind}]")
+            if m.sql is not None:
+                out.line("    " + m.sql.rstrip().replace("\n", "\n    "))
+        return
     for m in r.rolled_back:
-        out.line(f"  {verb} {m.version}  {m.file}  {_ms(m.duration_ms)}")
+        out.line(f"  rolled back {m.version}  {m.file}  {_ms(m.duration_ms)}")
         if m.sql is not None:
             out.line("    " + m.sql.rstrip().replace("\n", "\n    "))
-    out.line(f"rollback: {verb} {len(r.rolled_back)} migration(s)")
+    out.line(f"rollback: rolled back {len(r.rolled_back)} migration(s)")
 
 
 def _repair(out: Output, r: RepairReport) -> None:
