@@ -7,6 +7,8 @@ run under the migration advisory lock, each in its own transaction. Tables:
 - ``seed_history``: one row per (seed, version, environment), status enum.
 - ``trenova_db_audit``: one row per migrate/rollback/repair/seed/reset/setup run.
 - ``trenova_db_lock`` (version 2): the lease lock's row, behind a transaction pooler.
+- ``trenova_db_audit_running_idx`` (version 3): the audit rows still ``running``,
+  which every run and ``status`` look through for abandoned runs.
 
 The history is read with ``COPY (...) TO STDOUT``: asyncpg sends that as one
 simple-protocol message, so the no-op ``migrate`` a service runs on boot costs
@@ -100,6 +102,14 @@ def _internal_migrations(s: str) -> list[tuple[int, str]]:
         # The lease lock (trenova_db.lease). IF NOT EXISTS: a run behind a
         # transaction pooler creates it before it can hold any lock.
         (2, lock_table_sql(s)),
+        # The abandoned-runs query (trenova_db.audit): `running` rows only, a
+        # handful, while the table grows by a row per run. Partial, so it stays
+        # that small; on id, the order the query reads them in.
+        (
+            3,
+            f"CREATE INDEX IF NOT EXISTS trenova_db_audit_running_idx "
+            f"ON {s}.trenova_db_audit (id) WHERE outcome = 'running'",
+        ),
     ]
 
 
@@ -119,12 +129,101 @@ def lock_table_sql(s: str) -> str:
 CURRENT_VERSION = len(_internal_migrations("x"))
 
 
-def _no_privilege(schema: str, exc: Exception) -> QueryFailed:
+def _no_privilege(schema: str, exc: Exception, *, version: int = 1) -> QueryFailed:
+    if version <= 1:
+        return QueryFailed(
+            f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
+            hint=f"grant the user CREATE on schema {schema!r} (or on the database, if the "
+            "schema does not exist yet), or pass --schema naming a schema it owns",
+        )
     return QueryFailed(
-        f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
-        hint=f"grant the user CREATE on schema {schema!r} (or on the database, if the "
-        "schema does not exist yet), or pass --schema naming a schema it owns",
+        f"cannot upgrade trenova-db's bookkeeping tables in schema {schema!r} to version "
+        f"{version}: {exc}",
+        hint=f"run trenova-db once as the owner of the tables in schema {schema!r} (the "
+        "upgrade needs CREATE on the schema and, for an index, the table's owner), or "
+        "grant this user those rights",
     )
+
+
+# What each internal version creates, for the message when a name is taken.
+_CREATES: dict[int, tuple[str, ...]] = {
+    1: (
+        "schema_migrations",
+        "seed_status_enum",
+        "seed_history",
+        "trenova_db_audit",
+        "trenova_db_audit_started_at_idx",
+    ),
+    2: ("trenova_db_lock",),
+    3: ("trenova_db_audit_running_idx",),
+}
+
+_KINDS = {"r": "table", "p": "table", "i": "index", "S": "sequence", "v": "view"}
+_KINDS |= {"m": "materialized view", "f": "foreign table", "c": "type", "I": "index"}
+
+_TAKEN = """
+SELECT c.relname, c.relkind::text, NULL, pg_get_userbyid(c.relowner)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
+UNION ALL
+SELECT t.typname, 'type', (SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
+                           FROM pg_enum e WHERE e.enumtypid = t.oid),
+       pg_get_userbyid(t.typowner)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = $1 AND t.typname = ANY($2::text[]) AND t.typrelid = 0
+ORDER BY 1
+"""
+
+
+async def _name_taken(
+    conn: Any, schema: str, version: int, found: int, exc: Exception
+) -> HistoryMismatch:
+    """The error for a bookkeeping name already taken: what is there, and what to do.
+
+    Another tool's history under trenova-db's names (golang-migrate's or
+    dbmate's schema_migrations, the Go seeder's seed_history and enum) is
+    recognised and refused before this point (trenova_db.foreign), so what is
+    left is an object trenova-db has no record of making: another
+    application's, or one left behind when trenova-db's own record of it
+    (trenova_db_versions) was dropped or emptied.
+    """
+    s = quote_ident(schema)
+    names = list(_CREATES.get(version, ()))
+    try:
+        rows = await conn.fetch(_TAKEN, schema, names)
+    except asyncpg.PostgresError:  # the message matters more than the listing
+        rows = []
+    seen: list[str] = []
+    drops: list[str] = []
+    for name, kind, labels, owner in rows:
+        what = _KINDS.get(kind, kind)
+        if labels is not None:
+            detail = f" (an enum of {labels}, owned by {owner})"
+        else:
+            detail = f" (owned by {owner})"
+        seen.append(f"{what} {schema}.{name}{detail}")
+        drops.append(f"DROP {what.upper()} {s}.{quote_ident(name)}")
+    record = "no version" if found == 0 else f"version {found}"
+    listing = "; ".join(seen) or str(exc)
+    message = (
+        f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}. "
+        f"Found {listing}, which trenova-db has no record of making "
+        f"({schema}.trenova_db_versions records {record})"
+    )
+    drop = "; ".join(drops) or "drop it"
+    hint = (
+        f"pass --schema to keep trenova-db's tables in another schema. If it is "
+        f"another application's that nothing uses, drop it ({drop}) and run again; if "
+        f"it is trenova-db's own, left without its record in {schema}.trenova_db_versions, "
+        "restore that table from a backup rather than dropping anything"
+    )
+    if found == 0 and "seed_status_enum" in str(exc):
+        hint += (
+            f". If it is the Go seeder's, drop the empty {schema}.trenova_db_versions "
+            "(left by a run that stopped before creating anything) and run "
+            "`trenova-db adopt --dry-run`: adopt takes it over"
+        )
+    return HistoryMismatch(message, hint=hint)
 
 
 async def ensure_bookkeeping(conn: Any, schema: str) -> int:
@@ -157,19 +256,9 @@ async def ensure_bookkeeping(conn: Any, schema: str) -> int:
                     f"INSERT INTO {s}.trenova_db_versions (version) VALUES ({version})"
                 )
         except asyncpg.InsufficientPrivilegeError as exc:
-            raise _no_privilege(schema, exc) from exc
-        except asyncpg.DuplicateObjectError as exc:
-            raise HistoryMismatch(
-                f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
-                hint="another tool (golang-migrate?) owns a table of that name; pass "
-                "--schema to keep trenova-db's tables elsewhere",
-            ) from exc
-        except asyncpg.DuplicateTableError as exc:
-            raise HistoryMismatch(
-                f"cannot create trenova-db's bookkeeping tables in schema {schema!r}: {exc}",
-                hint="another tool (golang-migrate?) owns a table of that name; pass "
-                "--schema to keep trenova-db's tables elsewhere",
-            ) from exc
+            raise _no_privilege(schema, exc, version=1 if found == 0 else version) from exc
+        except (asyncpg.DuplicateObjectError, asyncpg.DuplicateTableError) as exc:
+            raise await _name_taken(conn, schema, version, found, exc) from exc
     return int(found)
 
 

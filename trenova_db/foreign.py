@@ -234,9 +234,12 @@ def survey(catalog: Catalog) -> Survey:
     elif not ours_sh:
         unknown.append(f"{s}.seed_history ({catalog.tables['seed_history']})")
 
-    # The enum is trenova-db's only when trenova-db made it (its versions table
-    # exists); otherwise it is the Go seeder's, reused by adopt.
-    enum = catalog.enum_labels is not None and not ours_versions
+    # The enum is trenova-db's when trenova-db made it (its versions table
+    # exists) or its own seed_history uses it (the versions table was dropped:
+    # ensure_bookkeeping says what is there); otherwise it is the Go seeder's,
+    # reused by adopt.
+    ours_seeds = bool(sh) and _is_ours_seed_history(sh)
+    enum = catalog.enum_labels is not None and not ours_versions and not ours_seeds
     if enum:
         collisions.append(f"{s}.seed_status_enum (type)")
 

@@ -562,6 +562,7 @@ def test_bookkeeping_can_live_in_its_own_schema(trenova_database: str, migration
     assert query(trenova_database, "SELECT version FROM ops.trenova_db_versions ORDER BY 1") == [
         (1,),
         (2,),
+        (3,),
     ]
     assert "users" in tables(trenova_database)
     again = run(lambda: migrate(trenova_database, migrations_dir=folder, schema="ops"))
