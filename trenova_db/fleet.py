@@ -478,9 +478,12 @@ async def read_last_run(conn: Any, schema: str) -> LastRun | None:
 
 async def _status(s: Settings) -> tuple[StatusReport, LastRun | None]:
     from .maintenance import run_full_status
-    from .session import session
+    from .session import session_with_files
 
-    async with session(s, "status") as conn:
+    # The folder is read while the connection opens, as a single status does,
+    # in a thread that sees the fleet's snapshot: read once for every target,
+    # then handed to run_status from the snapshot.
+    async with session_with_files(s, "status") as (conn, _files):
         report = await run_full_status(s, conn=conn)
         return report, await read_last_run(conn, s.schema)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -112,12 +113,6 @@ async def session_with_files(
     be good, and a DiscoveryError is what is raised (at once: the connection
     attempt is abandoned) whether or not the database can be reached.
     """
-    from . import snapshot
-
-    if files is None and snapshot.active():
-        # A fleet reads each folder once for every target (a ContextVar, which
-        # a thread would not see): nothing to overlap.
-        files = discover_migrations(settings.migrations_dir)
     if files is not None:
         async with session(settings, purpose, setup=setup) as conn:
             yield conn, files
@@ -145,7 +140,12 @@ async def session_with_files(
             loop.call_soon_threadsafe(deliver, result, error)
 
     # A plain thread, not run_in_executor: no pool to import, start and join.
-    threading.Thread(target=discover, name="trenova-db discovery", daemon=True).start()
+    # It runs in a copy of this context: inside a fleet it sees the fleet's
+    # snapshot (trenova_db.snapshot), so every target still reads the folder once.
+    context = contextvars.copy_context()
+    threading.Thread(
+        target=context.run, args=(discover,), name="trenova-db discovery", daemon=True
+    ).start()
     opening = asyncio.ensure_future(_open(settings, purpose, None, setup))
     try:
         files = await found

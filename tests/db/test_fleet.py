@@ -571,3 +571,87 @@ def test_rollback_seed_and_setup_run_over_a_fleet(cli: Cli, fleet: Fleet, tmp_pa
     r = cli("seed", *common, "--json")
     assert r.code == 0, r.err
     assert [t["report"]["operation"] for t in r.json()["targets"]] == ["seed"] * 3
+
+
+def test_a_seed_fleet_imports_each_seed_file_once_and_reads_its_folder_once(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    from tests.support.seed_files import seed_file
+    from trenova_db.seeding.registry import sync_registry
+
+    urls = fleet.create(3)
+    seeds = tmp_path / "seeds"
+    imports = tmp_path / "imports.log"
+    for number, name in ((1, "First"), (2, "Second")):
+        path = seed_file(
+            seeds / "base",
+            f"0{number}_{name.lower()}.py",
+            name,
+            "await ctx.conn.fetchval('SELECT 1')",
+        )
+        # each import of the module leaves a line
+        path.write_text(
+            f"open({str(imports)!r}, 'a').write({path.name!r} + '\\n')\n" + path.read_text()
+        )
+    sync_registry(seeds)
+
+    def after(i: int, target: trenova_db.TargetReport) -> None:
+        if i == 0:
+            # Edits while the fleet runs: the later targets still get the folder
+            # as the fleet first read it, registry and seed files alike.
+            (seeds / "registry.json").write_text("{ not json")
+            (seeds / "base" / "01_first.py").write_text("raise SystemExit('edited')\n")
+
+    async def main() -> trenova_db.FleetReport:
+        # canaries: one target after another, so the edit lands between them
+        return await trenova_db.seed_many(
+            urls,
+            seeds_dir=seeds,
+            migrations_dir=tmp_path / "sql",
+            concurrency=2,
+            canary=3,
+            on_finish=after,
+        )
+
+    report = anyio.run(main)
+    assert [t.state for t in report.targets] == ["succeeded"] * 3, report.targets
+    for t in report.targets:
+        assert isinstance(t.report, trenova_db.SeedReport)
+        assert [(s.name, s.state) for s in t.report.seeds] == [
+            ("First", "applied"),
+            ("Second", "applied"),
+        ]
+    assert imports.read_text().splitlines() == ["01_first.py", "02_second.py"]
+
+
+def test_a_fleets_discovery_runs_beside_each_connection_and_reads_the_folder_once(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from trenova_db import discovery
+
+    urls = fleet.create(3)
+    sql = write_migrations(tmp_path / "sql", MIGRATIONS)
+    monkeypatch.chdir(tmp_path)
+    reads: list[str] = []
+    read = discovery._discover
+
+    def counted(directory: Path) -> discovery.MigrationSet:
+        reads.append(threading.current_thread().name)
+        return read(directory)
+
+    monkeypatch.setattr(discovery, "_discover", counted)
+
+    async def main() -> trenova_db.FleetReport:
+        return await trenova_db.status_many(urls, migrations_dir=sql, concurrency=3)
+
+    report = anyio.run(main)
+    assert report.exit_code == 0, report.targets
+    pending = [
+        t.report.pending for t in report.targets if isinstance(t.report, trenova_db.StatusReport)
+    ]
+    assert pending == [[1, 2]] * 3
+    # One read for the three targets, in the thread that overlaps the connection
+    # (the snapshot is seen there): not one per target, not in the event loop.
+    assert reads == ["trenova-db discovery"]

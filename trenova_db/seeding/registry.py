@@ -72,6 +72,14 @@ def encode_registry(registry: Registry) -> bytes:
 
 
 def load_registry(seeds_dir: Path) -> Registry | None:
+    """registry.json, or None when there is none. A fleet reads it once
+    (trenova_db.snapshot)."""
+    from ..snapshot import once
+
+    return once("registry", seeds_dir, lambda: _load_registry(seeds_dir))
+
+
+def _load_registry(seeds_dir: Path) -> Registry | None:
     path = seeds_dir / REGISTRY_FILE
     try:
         raw = path.read_bytes()

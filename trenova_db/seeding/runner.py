@@ -58,8 +58,18 @@ _encode = msgspec.json.Encoder().encode
 
 
 def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
-    """Import a seed file (only at run time, never to build the registry)."""
+    """A new instance of a seed, its file imported at run time (never to build
+    the registry). A fleet imports each file once (trenova_db.snapshot): every
+    target gets its own instance of the one class, and a file edited while the
+    fleet runs cannot give two targets different seeds."""
+    from ..snapshot import once
+
     path = seeds_dir / entry.path
+    cls = once("seed", path, lambda: _import_seed(path, entry))
+    return cls()
+
+
+def _import_seed(path: Path, entry: RegistryEntry) -> type[BaseSeed]:
     module_name = f"trenova_seeds.{entry.folder}.{path.stem}"
     try:
         spec = importlib.util.spec_from_file_location(module_name, path)
@@ -81,7 +91,7 @@ def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
             f"seed {entry.name}: {entry.class_name} in {entry.path} is not a BaseSeed subclass",
             seed=entry.name,
         )
-    return cls()
+    return cls
 
 
 class _Run:
