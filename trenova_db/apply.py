@@ -86,6 +86,10 @@ class Applier:
         self.reset = _RESET_SESSION + pooler.after_reset(conn)
         self.local = pooler.local_settings(conn)
         self.transaction_pooled = pooler.pooling(conn).mode == "transaction"
+        # Before a statement that must run alone: "" when the session's
+        # timeouts reach it, else the mark under which pooler.run_alone
+        # enforces them from outside (behind a transaction pooler).
+        self.alone = pooler.alone_prefix(conn)
 
     # -- checks done before anything runs ---------------------------------
 
@@ -230,13 +234,17 @@ class Applier:
             if m.version not in committed:
                 await self.apply_tx(m, batch=batch, durable=True)  # records it
 
-    async def _send(self, sql: str, m: MigrationFile) -> None:
+    async def _send(self, sql: str, m: MigrationFile, *, alone: bool = False) -> None:
         """One message on the work connection, after checking the lock; a lost
-        connection becomes LostLock (it took the session's lock with it)."""
+        connection becomes LostLock (it took the session's lock with it).
+        ``alone``: a statement that cannot run in a transaction block."""
         if self.before_statement is not None:
             await self.before_statement()
         try:
-            await self.conn.execute(sql)
+            if alone:
+                await pooler.run_alone(self.conn, sql)
+            else:
+                await self.conn.execute(sql)
         except Exception as exc:
             # asyncpg may also report a session the server ended while idle as
             # an internal state error: a closed connection is what counts.
@@ -346,9 +354,9 @@ class Applier:
                 ):
                     # The message was rolled back whole: nothing ran twice.
                     # Alone, it cannot carry SET LOCAL: behind a transaction
-                    # pooler it runs without trenova-db's timeouts.
-                    base = 0
-                    await self._send(st.text, m)
+                    # pooler its timeouts are enforced by a watcher instead.
+                    base = len(self.alone)
+                    await self._send(self.alone + st.text, m, alone=True)
                     await self._send(counter, m)
             except asyncpg.PostgresError as exc:
                 if self.conn.is_in_transaction():  # an aborted block would refuse the UPDATE

@@ -1,10 +1,26 @@
-"""The audit trail: one row per migrate/rollback/repair/seed/reset/setup run."""
+"""The audit trail: one row per migrate/rollback/repair/seed/reset/setup run.
+
+A `running` row left by a dead run is found by asking whether its run is
+still alive, which depends on how the run was connected:
+
+- directly: its server backend (pid and start time) is gone;
+- behind a session pooler: that backend is gone, or idle under another
+  client's application_name (PgBouncer resets it and hands it on: the process
+  id lives on);
+- behind a transaction pooler, where any backend may run a client's next
+  statement: its row carries ``alive_until``, renewed with the run lock's
+  lease (``trenova_db.lease``) while it waits for it and while it holds it. A
+  row whose ``alive_until`` passed, with no server session of its client
+  (its application_name) still working, is a run whose lease expired without
+  being released: dead.
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
 import socket
+import weakref
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -76,27 +92,101 @@ class Abandoned(msgspec.Struct, frozen=True, kw_only=True):
     host: str
     started_at: Any
     pid: int | None
+    holder: str | None = None  # its client's application_name, behind a pooler
 
     def describe(self) -> str:
         when = self.started_at.strftime("%Y-%m-%d %H:%M:%S %Z") if self.started_at else "?"
+        who = (
+            f"{self.holder}, through a pooler"
+            if self.holder
+            else f"pid {self.pid if self.pid is not None else '?'}"
+        )
         return (
             f"{self.operation} run {self.id} by {self.actor}@{self.host} started {when} "
-            f"(pid {self.pid if self.pid is not None else '?'}) ended without finishing: "
-            "abandoned (killed, crashed or cut off)"
+            f"({who}) ended without finishing: abandoned (killed, crashed or cut off)"
         )
 
 
 def _dead(table: str) -> str:
+    backend = (
+        "s.pid = (a.details->>'pid')::integer "
+        "AND s.backend_start = (a.details->>'backend_start')::timestamptz"
+    )
     return (
-        f"{table} a WHERE a.outcome = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity s "
-        "WHERE s.pid = (a.details->>'pid')::integer "
-        "AND s.backend_start = (a.details->>'backend_start')::timestamptz)"
+        f"{table} a WHERE a.outcome = 'running' AND CASE "
+        # Transaction pooling: its lease-renewed heartbeat ran out, and no
+        # server session of its client is still running what it was sent.
+        "WHEN a.details ? 'alive_until' THEN "
+        "(a.details->>'alive_until')::timestamptz < clock_timestamp() "
+        "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity s "
+        "WHERE s.application_name = a.details->>'holder' "
+        "AND s.state IS DISTINCT FROM 'idle' AND s.pid <> pg_backend_pid()) "
+        # Session pooling: its server session is gone, or reset and idle (or
+        # ours now): our client keeps its name on it while connected. Busy
+        # under another name, it may be another client's: not known yet.
+        "WHEN a.details ? 'holder' THEN NOT EXISTS (SELECT 1 FROM pg_stat_activity s "
+        f"WHERE {backend} AND (s.application_name = a.details->>'holder' "
+        "OR (s.state IS DISTINCT FROM 'idle' AND s.pid <> pg_backend_pid()))) "
+        f"ELSE NOT EXISTS (SELECT 1 FROM pg_stat_activity s WHERE {backend}) END"
     )
 
 
 _ABANDONED_COLUMNS = (
-    "a.id, a.operation, a.actor, a.host, a.started_at, (a.details->>'pid')::integer"
+    "a.id, a.operation, a.actor, a.host, a.started_at, (a.details->>'pid')::integer, "
+    "a.details->>'holder'"
 )
+
+
+def _abandoned(r: Any) -> Abandoned:
+    return Abandoned(
+        id=r[0], operation=r[1], actor=r[2], host=r[3], started_at=r[4], pid=r[5], holder=r[6]
+    )
+
+
+# The `running` row of each connection behind a transaction pooler, whose
+# heartbeat the lease lock renews: conn -> (table, row id).
+_BEATING: weakref.WeakKeyDictionary[Any, tuple[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _liveness(conn: Any) -> str:
+    """What a `running` row written on ``conn`` adds to its details so that its
+    death can be told (see the module docstring): SQL, "" on a direct
+    connection."""
+    from . import pooler
+
+    mode = pooler.pooling(conn).mode
+    name = pooler.application_name(conn)
+    if mode == "none" or not name:
+        return ""
+    out = f" || jsonb_build_object('holder', {quote_literal(name)})"
+    if mode == "transaction":
+        from .lease import lease_ttl
+
+        out += (
+            " || jsonb_build_object('alive_until', clock_timestamp() + "
+            f"{lease_ttl():.3f} * interval '1 second')"
+        )
+    return out
+
+
+def heartbeat(conn: Any, ttl: float) -> str | None:
+    """The statement renewing the heartbeat of the `running` row of the run
+    working on ``conn`` (behind a transaction pooler), or None.
+
+    Its own implicit transaction with a short lock_timeout: it must never
+    hold up the lease renewal it rides with (a reset drops the table under
+    an exclusive lock), and never matters more than it.
+    """
+    entry = _BEATING.get(conn)
+    if entry is None:
+        return None
+    table, row = entry
+    return (
+        "SET LOCAL lock_timeout = '200ms';\n"
+        f"UPDATE {table} SET details = details || jsonb_build_object('alive_until', "
+        f"clock_timestamp() + {ttl:.3f} * interval '1 second') "
+        f"WHERE id = {int(row)} AND outcome = 'running'"
+    )
 
 
 async def find_abandoned(conn: Any, schema: str) -> list[Abandoned]:
@@ -106,10 +196,7 @@ async def find_abandoned(conn: Any, schema: str) -> list[Abandoned]:
         rows = await conn.fetch(f"SELECT {_ABANDONED_COLUMNS} FROM {_dead(table)} ORDER BY a.id")
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         return []
-    return [
-        Abandoned(id=r[0], operation=r[1], actor=r[2], host=r[3], started_at=r[4], pid=r[5])
-        for r in rows
-    ]
+    return [_abandoned(r) for r in rows]
 
 
 async def mark_abandoned(conn: Any, schema: str) -> list[Abandoned]:
@@ -124,12 +211,10 @@ async def mark_abandoned(conn: Any, schema: str) -> list[Abandoned]:
         # activity snapshot, taken after the row snapshot; on its newer row
         # version the re-check fails and its outcome stands.
         f"FROM (SELECT a.id FROM {_dead(table)}) d WHERE u.id = d.id AND u.outcome = 'running' "
-        "RETURNING u.id, u.operation, u.actor, u.host, u.started_at, (u.details->>'pid')::integer"
+        "RETURNING u.id, u.operation, u.actor, u.host, u.started_at, "
+        "(u.details->>'pid')::integer, u.details->>'holder'"
     )
-    return [
-        Abandoned(id=r[0], operation=r[1], actor=r[2], host=r[3], started_at=r[4], pid=r[5])
-        for r in sorted(rows, key=lambda r: r[0])
-    ]
+    return [_abandoned(r) for r in sorted(rows, key=lambda r: r[0])]
 
 
 class Audit:
@@ -150,23 +235,32 @@ class Audit:
         self.id = row_id
         await self.conn.execute(
             f"UPDATE {self.table} SET outcome = 'running', finished_at = NULL, "
-            f"details = details || $2::jsonb || {_WHO} WHERE id = $1",
+            f"details = details || $2::jsonb || {_WHO}{_liveness(self.conn)} WHERE id = $1",
             row_id,
             _encode(details or {}).decode(),
         )
+        self._beat()
 
     async def start(self, details: dict[str, Any] | None = None) -> None:
         values = audit_values(self.operation, self.environment, "running", details or {})
         self.id = await self.conn.fetchval(
             f"INSERT INTO {self.table} (operation, environment, actor, host, started_at, "
-            f"finished_at, outcome, details) VALUES ({values}) RETURNING id"
+            f"finished_at, outcome, details) VALUES ({values}{_liveness(self.conn)}) RETURNING id"
         )
+        self._beat()
+
+    def _beat(self) -> None:
+        from . import pooler
+
+        if self.id is not None and pooler.pooling(self.conn).mode == "transaction":
+            _BEATING[self.conn] = (self.table, self.id)
 
     async def finish(self, outcome: str, details: dict[str, Any] | None = None) -> None:
         """Record the outcome; never raises (the run's own error matters more)."""
         await self._finish(self.conn, outcome, details)
 
     async def _finish(self, conn: Any, outcome: str, details: dict[str, Any] | None) -> None:
+        _BEATING.pop(self.conn, None)
         if self.id is None or conn.is_closed():
             return
         try:

@@ -120,8 +120,11 @@ async def connect(
             hint="pass --database-url, or set DATABASE_URL (the CLI falls back to the "
             "embedded server; library calls never start one)",
         )
+    from . import pooler as pooling
+
     secret = dsn_password(dsn)
     settings = session_settings(purpose=purpose)
+    options = pooling.connect_options(pooler, setup)  # the statement cache, or none
     deadline = time.monotonic() + connect_timeout
     delay = 0.05
     attempt = 0
@@ -133,6 +136,7 @@ async def connect(
                 connectable_dsn(dsn),
                 timeout=max(min(remaining, 10.0), 0.5),
                 server_settings=settings,
+                **options,
             )
             break
         except Exception as exc:
@@ -149,8 +153,6 @@ async def connect(
     if debug:
         conn.add_query_logger(_debug_logger)
         _DEBUG_CONNECTIONS.add(conn)
-    from . import pooler as pooling
-
     pooling.register(
         conn,
         dsn=dsn,
@@ -158,10 +160,22 @@ async def connect(
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
         application_name=settings["application_name"],
+        cached=not options,
     )
     if setup:
         try:
-            await pooling.setup(conn)
+            conn = await pooling.settle(
+                conn,
+                lambda mode: connect(
+                    dsn,
+                    purpose=purpose,
+                    connect_timeout=connect_timeout,
+                    statement_timeout=statement_timeout,
+                    lock_timeout=lock_timeout,
+                    debug=debug,
+                    pooler=mode,
+                ),
+            )
         except BaseException as exc:
             conn.terminate()
             if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):

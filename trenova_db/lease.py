@@ -14,6 +14,13 @@ runner waits for a process that no longer exists. A lease is a row instead
   statement (``ensure_held``, no round trip);
 - deleted at the end; a holder that dies stops renewing, so it expires.
 
+The run's `running` audit row lives as long as its lease: its
+``alive_until`` is renewed just before the lease, on the same connection, and
+while the run waits for the lease too. A run whose lease expired without
+being released is dead, and ``trenova_db.audit`` says so (behind a
+transaction pooler the server pid in the row tells nothing: that server
+connection lives on in the pool).
+
 The table ``trenova_db_lock`` lives with the other bookkeeping tables (and
 is versioned with them); its first run creates it under a transaction-level
 advisory lock, which works through any pooler.
@@ -31,15 +38,15 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from .audit import host
+from .audit import heartbeat, host
 from .bookkeeping import lock_table_sql, quote_ident, quote_literal
 from .errors import LockTimeout, QueryFailed
-from .lock import lost_lock
+from .lock import lock_keys_sql, lost_lock
 
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["LeaseLock", "describe_lease", "lock_holder"]
+__all__ = ["LeaseLock", "describe_lease", "live_lease", "lock_holder"]
 
 KEY = "schema_migrations"
 DEFAULT_TTL = 15.0  # seconds a lease lives without renewal (renewed every fifth of it)
@@ -67,12 +74,18 @@ _DEAD = (
 )
 
 
-def _take_sql(s: str) -> str:
-    # One statement: the row is ours if there was none, or if its holder is gone.
+def _take_sql(s: str, schema: str) -> str:
+    # One statement: the row is ours if there was none, or if its holder is
+    # gone; and only while no runner holds the session lock (or a worker of
+    # one its worker key): runners connected directly, or through a session
+    # pooler, take that one. Taken for this transaction only, the advisory
+    # locks also keep such a runner out until the lease row is visible to it
+    # (SessionLock looks for a lease once it holds its own lock).
     return (
         f"INSERT INTO {s}.trenova_db_lock AS l (key, holder, pid, host, acquired_at, expires_at) "
-        "VALUES ($1, $2, $3, $4, clock_timestamp(), "
-        "clock_timestamp() + $5::float8 * interval '1 second') "
+        "SELECT $1, $2, $3, $4, clock_timestamp(), "
+        f"clock_timestamp() + $5::float8 * interval '1 second' FROM {lock_keys_sql(schema)} "
+        "WHERE pg_try_advisory_xact_lock(k.r) AND pg_try_advisory_xact_lock(k.w) "
         "ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, pid = EXCLUDED.pid, "
         "host = EXCLUDED.host, acquired_at = EXCLUDED.acquired_at, "
         "expires_at = EXCLUDED.expires_at "
@@ -90,6 +103,24 @@ def _bootstrap_sql(schema: str) -> str:
         f"BEGIN;\nSELECT pg_advisory_xact_lock(hashtextextended({key}, 0));\n"
         f"{lock_table_sql(s)};\nCOMMIT;"
     )
+
+
+async def live_lease(conn: Any, schema: str) -> bool:
+    """Whether a runner holds the lease of ``schema`` now (its row is there,
+    and neither expired nor left by a holder that is gone)."""
+    from .pooler import copy_rows
+
+    s = quote_ident(schema)
+    try:
+        # The simple protocol: one round trip, nothing prepared.
+        ((found,),) = await copy_rows(
+            conn,
+            f"SELECT EXISTS (SELECT 1 FROM {s}.trenova_db_lock l "
+            f"WHERE key = {quote_literal(KEY)} AND NOT ({_DEAD}))",
+        )
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return False
+    return found == "t"
 
 
 async def describe_lease(conn: Any, schema: str) -> str | None:
@@ -187,7 +218,7 @@ class LeaseLock:
         self._renewer: asyncio.Task[None] | None = None
         self._renew_conn: Any = None
         s = quote_ident(self.schema)
-        self._take = _take_sql(s)
+        self._take = _take_sql(s, self.schema)
         self._renew = (
             f"UPDATE {s}.trenova_db_lock SET expires_at = clock_timestamp() + "
             "$6::float8 * interval '1 second' WHERE key = $1 AND holder = $2 AND pid = $3 "
@@ -243,8 +274,13 @@ class LeaseLock:
         started = time.monotonic()
         deadline = started + self.timeout
         delay = 0.02
+        beaten = started
         while not await self._try():
             now = time.monotonic()
+            if now - beaten >= self.ttl / 5:
+                # A waiting run is alive too: its audit row must say so.
+                beaten = now
+                await self._beat(self.conn)
             if now >= deadline:
                 holder = await describe_lease(self.conn, self.schema)
                 raise LockTimeout(
@@ -283,6 +319,8 @@ class LeaseLock:
         interval = self.ttl / 5
         while self.lost is None:
             await asyncio.sleep(interval)
+            # Before the lease: the row never outlives the lease it rides on.
+            await self._beat(self._renew_conn)
             sent = time.monotonic()
             try:
                 renewed = await asyncio.wait_for(
@@ -308,6 +346,15 @@ class LeaseLock:
                 self.lost = "the lease was taken over (it had expired)"
                 return
             self.valid_until = sent + self.ttl * 0.8
+
+    async def _beat(self, conn: Any) -> None:
+        """Renew the run's audit row (see ``trenova_db.audit``); best effort:
+        the lease matters, the heartbeat never stops the run."""
+        sql = heartbeat(self.conn, self.ttl)
+        if sql is None:
+            return
+        with contextlib.suppress(asyncpg.PostgresError, TimeoutError):
+            await asyncio.wait_for(conn.execute(sql), self.ttl / 5)
 
     async def ensure_held(self) -> None:
         """Raise LostLock if the lease cannot be vouched for. No round trip."""

@@ -13,7 +13,12 @@ implementation for a connection (the only place that chooses). Today:
   backend ends. (An earlier design kept it on a dedicated connection, which
   died at once with the client while the work went on committing.)
 
-A lock for transaction pooling (a lease row) implements the same interface.
+A lock for transaction pooling (a lease row, ``trenova_db.lease``)
+implements the same interface. Runners of one schema may take different
+ones (one connected directly, one through a transaction pooler; a pool mode
+not proved under load), so each also respects the other: the lease is taken
+only while the advisory keys are free (tried for that transaction), and a
+session lock once taken is given back at once while a lease is live.
 
 Acquired by polling (``pg_try_advisory_lock``) with jittered backoff, never by
 blocking in ``pg_advisory_lock``: a blocked waiter sits in a transaction that
@@ -181,6 +186,9 @@ class SessionLock:
         while True:
             key, worker_key, acquired = await self.conn.fetchrow(query)
             self.key, self.worker_key = int(key), int(worker_key)
+            if acquired and await self._lease_taken():
+                await self.conn.execute(f"SELECT pg_advisory_unlock({self.key})")
+                acquired = False
             if acquired:
                 self.held = True
                 self.waited = time.monotonic() - started
@@ -199,6 +207,13 @@ class SessionLock:
             # done and leaves without taking the lock at all.
             if self.still_needed is not None and not await self.still_needed():
                 raise NoLongerNeeded
+
+    async def _lease_taken(self) -> bool:
+        # A statement of its own, after the lock: its snapshot sees a lease
+        # committed by a runner that held our keys until then.
+        from .lease import live_lease
+
+        return await live_lease(self.conn, self.schema)
 
     async def __aexit__(
         self,
@@ -250,7 +265,12 @@ class SessionLock:
             self.key, self.worker_key = int(key), int(worker_key)
         row = await self.conn.fetchrow(_HOLDER, *_split(self.key), *_split(self.worker_key))
         if row is None:
-            return "migration lock not held by anyone now (its holder has just released it)"
+            from .lease import describe_lease
+
+            lease = await describe_lease(self.conn, self.schema)
+            return lease or (
+                "migration lock not held by anyone now (its holder has just released it)"
+            )
         pid, app, client, since, state, query = row
         query = " ".join(query.split())
         if len(query) > 120:

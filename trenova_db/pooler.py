@@ -10,13 +10,23 @@ What a pooler changes, and what trenova-db does about it:
   transaction pooler, where a session setting would land on whichever server
   connection is free, and stay there for the application's next client.
   ``application_name`` stays a startup parameter: PgBouncer tracks it.
-- In transaction pooling, a client's consecutive transactions may run on
-  different server connections: named prepared statements (asyncpg's
-  statement cache) are turned off for pooled connections. asyncpg then sends
-  unnamed statements, parsed again in the same message as their execution,
-  which PgBouncer 1.18 (no ``max_prepared_statements``) passes along intact.
-- A session advisory lock cannot work there; ``trenova_db.lease`` holds a
-  lease row instead (``trenova_db.session.run_lock`` chooses).
+- A statement that must run alone (``CREATE INDEX CONCURRENTLY``, ``VACUUM``)
+  cannot carry ``SET LOCAL``, and PgBouncer 1.18 has no way to give one
+  client's settings to a server connection. Behind a transaction pooler its
+  timeouts are enforced from outside instead (``run_alone``): a watcher
+  connection sees it in ``pg_stat_activity`` and cancels it once it has
+  waited for a lock longer than lock_timeout, or run longer than
+  statement_timeout; the error says so, like the server's own.
+- Named prepared statements (asyncpg's statement cache) are off for pooled
+  connections: decided before connecting when the mode is known (``--pooler``,
+  a connection of a run whose first connection found it), and by reopening the
+  connection once when detection finds a pooler. asyncpg then sends unnamed
+  statements, parsed again in the same message as their execution, which
+  PgBouncer 1.18 (no ``max_prepared_statements``) passes along intact.
+- A session advisory lock cannot work in transaction pooling; there
+  ``trenova_db.lease`` holds a lease row instead (``trenova_db.session.run_lock``
+  chooses). In session pooling the client keeps its server connection for its
+  whole life, and the session lock works.
 
 Detection: a PostgreSQL backend announces its own process id when a
 connection starts (BackendKeyData); PgBouncer announces a random one of its
@@ -24,33 +34,51 @@ own. One query comparing ``pg_backend_pid()`` with the announced id tells a
 direct connection from a pooled one, and on a direct connection the same
 query also sets the timeouts, so detection costs no round trip of its own (and
 none at all on the no-op ``migrate``, whose history read reports the pid).
-Behind a pooler, the pool mode is then probed: a second client connection
-that gets our first server connection, or our own connection changing server
-between two statements, proves transaction pooling. Session pooling cannot be
-proved from a client, so an unproved mode is run as transaction pooling (safe
-in both); ``--pooler session`` (or ``TRENOVA_DB_POOLER``, or ``pooler`` in
-``[tool.trenova-db]``) says so when it is known.
+Behind a pooler, the pool mode is then probed with two short-lived clients:
+
+- transaction pooling is proved when our idle connection's server is handed
+  to another client, or a client's server changes (or is reset) between two
+  of its statements;
+- session pooling is proved when a probe client keeps its server across
+  statements, and that server, handed to the next client once the probe
+  disconnected, comes back reset (PgBouncer's ``server_reset_query``, in
+  session pooling only): a client that had it to itself until it left.
+
+Anything else (a busy pool, a pooler without a reset query) is not proof,
+and is run as transaction pooling, which is correct in both modes;
+``--pooler session|transaction|none`` (or ``TRENOVA_DB_POOLER``, or
+``pooler`` in ``[tool.trenova-db]``) says so when it is known.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 import math
+import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import msgspec
 
 __all__ = [
     "Pooling",
+    "alone_prefix",
+    "connect_options",
     "copy_rows",
     "local_settings",
     "pooling",
+    "run_alone",
     "session_settings",
+    "settle",
     "setup",
 ]
 
 Mode = Literal["none", "session", "transaction"]
+
+log = logging.getLogger("trenova_db.pooler")
 
 
 class Pooling(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,13 +99,14 @@ class Pooling(msgspec.Struct, frozen=True, kw_only=True):
             return "direct connection" + (" (configured)" if self.how == "configured" else "")
         text = f"connection pooler, {self.mode} pooling"
         if self.how == "assumed":
-            return text + " (pool mode not observable; run as transaction pooling)"
+            return text + " (pool mode not proved; run as transaction pooling)"
         return f"{text} ({self.how})"
 
 
 class _State:
     __slots__ = (
         "application_name",
+        "cached",
         "dsn",
         "lock_timeout",
         "pooler",
@@ -92,16 +121,33 @@ class _State:
         lock_timeout: float | None,
         statement_timeout: float | None,
         application_name: str | None = None,
+        cached: bool = False,
     ) -> None:
         self.application_name = application_name
         self.dsn = dsn
         self.pooler = pooler
         self.lock_timeout = lock_timeout
         self.statement_timeout = statement_timeout
+        # Whether asyncpg's statement cache is on (decided at connect time).
+        self.cached = cached
         self.pooling: Pooling | None = None
 
 
 _STATES: weakref.WeakKeyDictionary[Any, _State] = weakref.WeakKeyDictionary()
+
+
+def connect_options(pooler: str, setup: bool) -> dict[str, Any]:
+    """asyncpg.connect options for a connection with this ``--pooler`` setting.
+
+    The statement cache is off unless the connection may turn out direct AND
+    ``settle`` can still reopen it if it does not (``setup``): a connection
+    whose setup is left to its caller (the no-op ``migrate``) cannot be
+    replaced, and its queries run once each anyway, so the cache saves it
+    nothing. A direct connection is never reopened: no round trip is added.
+    """
+    if pooler == "none" or (pooler == "auto" and setup):
+        return {}
+    return {"statement_cache_size": 0}
 
 
 def register(
@@ -112,9 +158,12 @@ def register(
     lock_timeout: float | None = None,
     statement_timeout: float | None = None,
     application_name: str | None = None,
+    cached: bool = False,
 ) -> None:
     """Remember what ``setup`` must apply to ``conn`` (called by ``connect``)."""
-    _STATES[conn] = _State(dsn, pooler, lock_timeout, statement_timeout, application_name)
+    _STATES[conn] = _State(
+        dsn, pooler, lock_timeout, statement_timeout, application_name, cached=cached
+    )
 
 
 def application_name(conn: Any) -> str | None:
@@ -193,17 +242,6 @@ async def copy_rows(conn: Any, query: str) -> list[list[str | None]]:
     ]
 
 
-def _disable_statement_cache(conn: Any) -> None:
-    global _SEEN_POOLED
-    _SEEN_POOLED = True
-    # asyncpg decides at connect time; behind a pooler the decision comes
-    # after. With the cache off asyncpg sends unnamed statements and re-parses
-    # them with their execution (its own PgBouncer support).
-    conn._stmt_cache.clear()
-    conn._stmt_cache.set_max_size(0)
-    conn._stmt_cache_enabled = False
-
-
 async def setup(conn: Any, *, backend_pid: int | None = None) -> Pooling:
     """Detect (or take from the setting) the pooling of ``conn`` and apply the
     timeouts accordingly. Idempotent.
@@ -211,6 +249,7 @@ async def setup(conn: Any, *, backend_pid: int | None = None) -> Pooling:
     ``backend_pid``: ``pg_backend_pid()`` as the connection's first query
     reported it (the history read), which saves the detection query.
     """
+    global _SEEN_POOLED
     state = _STATES.get(conn)
     if state is None:
         state = _State(None, "auto", None, None)
@@ -221,8 +260,7 @@ async def setup(conn: Any, *, backend_pid: int | None = None) -> Pooling:
     announced = int(conn.get_server_pid())
     if state.pooler != "auto":
         result = Pooling(mode=state.pooler, how="configured")  # type: ignore[arg-type]
-        if result.pooled:
-            _disable_statement_cache(conn)
+        _SEEN_POOLED = _SEEN_POOLED or result.pooled
         state.pooling = result
         if result.mode != "transaction" and timeouts:
             await conn.execute(session_settings(conn))
@@ -243,39 +281,247 @@ async def setup(conn: Any, *, backend_pid: int | None = None) -> Pooling:
         if timeouts and not applied:
             await conn.execute(session_settings(conn))
         return state.pooling
-    _disable_statement_cache(conn)
-    proved = await _transaction_pooling_seen(conn, state.dsn, backend_pid)
-    state.pooling = Pooling(
-        mode="transaction", how="detected" if proved else "assumed", server_pid=backend_pid
-    )
+    _SEEN_POOLED = True
+    mode, how = await _pool_mode(conn, state.dsn, backend_pid)
+    state.pooling = Pooling(mode=mode, how=how, server_pid=backend_pid)
+    if mode == "session" and timeouts:
+        # Our server connection is ours until we leave, and the pooler's
+        # reset (seen by the probe) clears the settings then.
+        await conn.execute(session_settings(conn))
     return state.pooling
 
 
-async def _transaction_pooling_seen(conn: Any, dsn: str | None, first_pid: int) -> bool:
-    """True when this client connection is seen not to own its server connection."""
+async def settle(conn: Any, reopen: Callable[[str], Awaitable[Any]]) -> Any:
+    """``setup``, and the connection to use from now on: ``conn`` itself, or,
+    when a pooler was found on a connection opened with asyncpg's statement
+    cache, a new one opened by ``reopen(mode)`` without it (``conn`` closed).
+
+    asyncpg decides about its cache when connecting, and offers no public way
+    to turn it off later; reopening costs a connection to the pooler, never
+    a round trip on a direct connection.
+    """
+    found = await setup(conn)
+    state = _STATES[conn]
+    if not found.pooled or not state.cached:
+        return conn
+    fresh = await reopen(found.mode)
+    try:
+        _STATES[fresh].pooling = found  # what was proved, not "configured"
+    except BaseException:
+        fresh.terminate()
+        raise
+    try:
+        await asyncio.wait_for(conn.close(), 2)
+    except Exception:
+        conn.terminate()
+    return fresh
+
+
+_PROBE_SETTING = "trenova_db.pooler_probe"
+
+
+async def _pool_mode(conn: Any, dsn: str | None, first_pid: int) -> tuple[Mode, str]:
+    """The pool mode behind a pooler, and whether it was proved ("detected")
+    or not ("assumed": run as transaction pooling, correct in both)."""
     (row,) = await copy_rows(conn, "SELECT pg_backend_pid()")
     if int(row[0] or 0) != first_pid:
-        return True  # two statements, two server connections
-    # Our connection is idle: in transaction pooling its server connection is
-    # back in the pool, and PgBouncer hands out the most recently used first.
-    # In session pooling a second client can never get it.
+        return "transaction", "detected"  # two statements, two server connections
     if dsn is None:
-        return False
+        return "transaction", "assumed"
     import anyio
 
+    found: Mode | None = None
+    with anyio.move_on_after(4):
+        found = await _probe(conn, dsn, first_pid)
+    if found is None:
+        return "transaction", "assumed"
+    return found, "detected"
+
+
+async def _probe_client(dsn: str) -> Any:
     from .connection import connect
+
+    return await connect(dsn, purpose="pooler probe", pooler="transaction", connect_timeout=2)
+
+
+async def _probe(conn: Any, dsn: str, first_pid: int) -> Mode | None:
+    """Two rounds of: a probe client marks its server connection with a
+    setting, leaves, and the next client looks for the mark. None: not proved."""
+    import secrets
+
     from .errors import TrenovaDBError
 
-    with anyio.move_on_after(2):
+    for _ in range(2):
+        token = secrets.token_hex(8)
+        mark = f"set_config('{_PROBE_SETTING}', '{token}', false)"
+        seen = f"current_setting('{_PROBE_SETTING}', true)"
         try:
-            other = await connect(
-                dsn, purpose="pooler probe", pooler="transaction", connect_timeout=2
-            )
-        except TrenovaDBError:  # the pooler is full: not proved, run as transaction pooling
-            return False
+            other = await _probe_client(dsn)
+        except TrenovaDBError:  # the pooler is full: not proved
+            return None
         try:
-            (row,) = await copy_rows(other, "SELECT pg_backend_pid()")
-            return int(row[0] or 0) == first_pid
+            ((pid, _),) = await copy_rows(other, f"SELECT pg_backend_pid(), {mark}")
+            if int(pid or 0) == first_pid:
+                # Our connection is idle: in transaction pooling its server is
+                # back in the pool, and PgBouncer hands out the most recently
+                # used first. In session pooling nobody else can get it.
+                return "transaction"
+            ((again, value),) = await copy_rows(other, f"SELECT pg_backend_pid(), {seen}")
+            if again != pid or value != token:
+                return "transaction"  # moved, or reset, between two statements of a client
         finally:
-            other.terminate()
-    return False
+            await _leave(other)
+        try:
+            third = await _probe_client(dsn)
+        except TrenovaDBError:
+            return None
+        try:
+            # The mark is cleared if it is still there: nothing of ours stays
+            # on a server connection the application's clients get next.
+            ((after, value, _),) = await copy_rows(
+                third,
+                f"SELECT pg_backend_pid(), {seen}, CASE WHEN {seen} = '{token}' "
+                f"THEN set_config('{_PROBE_SETTING}', '', false) END",
+            )
+        finally:
+            await _leave(third)
+        if int(after or 0) == first_pid:
+            return "transaction"
+        if after != pid or value == token:
+            return None  # another server, or one passed on without a reset
+    ((now,),) = await copy_rows(conn, "SELECT pg_backend_pid()")
+    return "session" if int(now or 0) == first_pid else "transaction"
+
+
+async def _leave(conn: Any) -> None:
+    """Close a probe client the way a client leaves (the pooler resets its
+    server in session pooling then)."""
+    try:
+        await asyncio.wait_for(conn.close(), 2)
+    except Exception:
+        conn.terminate()
+
+
+# -- statements that must run alone -------------------------------------------
+
+# Leads a statement whose timeouts a watcher enforces: how the watcher finds
+# it in pg_stat_activity (with our application_name).
+_ALONE = "/* trenova-db: timeouts enforced by the client */\n"
+
+
+def alone_prefix(conn: Any) -> str:
+    """What to put before a statement that must run alone on ``conn``: "" when
+    the session's settings reach it, else the mark ``run_alone`` watches for
+    (behind a transaction pooler, with a lock or statement timeout set)."""
+    state = _STATES.get(conn)
+    if (
+        state is None
+        or state.pooling is None
+        or state.pooling.mode != "transaction"
+        or state.dsn is None
+        or state.application_name is None
+        or not _timeouts(state)
+    ):
+        return ""
+    return _ALONE
+
+
+async def run_alone(conn: Any, sql: str) -> None:
+    """Run ``sql`` as a message of its own; if it carries ``alone_prefix``,
+    with its timeouts enforced from a watcher connection.
+
+    The watcher cancels it (``pg_cancel_backend``, the server process found
+    by our application_name, the mark, and the start of this very execution,
+    checked in the same statement) once it has waited for a lock continuously
+    longer than lock_timeout, or run longer than statement_timeout. The
+    server's answer tells whether it was cancelled or had finished: the error
+    raised is the server's own kind (55P03, 57014), saying who cancelled it.
+    """
+    state = _STATES.get(conn)
+    if not sql.startswith(_ALONE) or state is None or state.dsn is None:
+        await conn.execute(sql)
+        return
+    import asyncpg
+
+    from .connection import connect
+
+    watcher = await connect(state.dsn, purpose="timeouts", pooler="transaction", connect_timeout=5)
+    cancelled: str | None = None
+    work = asyncio.ensure_future(conn.execute(sql))
+    try:
+        cancelled = await _watch(watcher, state, work)
+        try:
+            await work
+        except asyncpg.QueryCanceledError as exc:
+            if cancelled is None:
+                raise
+            error: type[asyncpg.PostgresError] = (
+                asyncpg.LockNotAvailableError
+                if cancelled.startswith("lock")
+                else asyncpg.QueryCanceledError
+            )
+            raise error(
+                f"canceling statement due to {cancelled} (enforced by trenova-db from "
+                "another connection: behind a transaction pooler a statement that must run "
+                "alone cannot carry the setting)"
+            ) from exc
+    finally:
+        if not work.done():
+            work.cancel()
+        try:
+            await asyncio.wait_for(watcher.close(), 2)
+        except Exception:
+            watcher.terminate()
+
+
+async def _watch(watcher: Any, state: _State, work: asyncio.Future[Any]) -> str | None:
+    """Poll until ``work`` is done or overdue; cancel it then. Returns the
+    reason it was cancelled for, or None."""
+    import asyncpg
+
+    from .bookkeeping import quote_literal
+
+    lock_timeout, statement_timeout = state.lock_timeout, state.statement_timeout
+    limits = [t for t in (lock_timeout, statement_timeout) if t is not None]
+    interval = min(0.1, max(min(limits) / 20, 0.01))
+    name = quote_literal(state.application_name or "")
+    mark = quote_literal(_ALONE.replace("%", r"\%").replace("_", r"\_") + "%")
+    find = (
+        "SELECT pid, wait_event_type = 'Lock', "
+        "extract(epoch FROM clock_timestamp() - query_start), query_start "
+        f"FROM pg_stat_activity WHERE application_name = {name} AND state = 'active' "
+        f"AND query LIKE {mark} AND pid <> pg_backend_pid() LIMIT 1"
+    )
+    waiting_since: float | None = None
+    while True:
+        done, _ = await asyncio.wait({work}, timeout=interval)
+        if done:
+            return None
+        try:
+            rows = await copy_rows(watcher, find)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            log.warning("cannot watch the statement's timeouts any more: %s", exc)
+            return None
+        if not rows:
+            continue  # not started yet, or finished
+        pid, on_lock, running, started = rows[0]
+        now = time.monotonic()
+        reason = None
+        if statement_timeout is not None and float(running or 0) >= statement_timeout:
+            reason = f"statement timeout ({math.ceil(statement_timeout * 1000)}ms)"
+        if on_lock == "t":
+            waiting_since = now if waiting_since is None else waiting_since
+            if lock_timeout is not None and now - waiting_since >= lock_timeout:
+                reason = f"lock timeout ({math.ceil(lock_timeout * 1000)}ms)"
+        else:
+            waiting_since = None
+        if reason is None:
+            continue
+        # Only that execution: same process, still running what it started then.
+        await copy_rows(
+            watcher,
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+            f"WHERE pid = {int(pid or 0)} AND state = 'active' AND application_name = {name} "
+            f"AND query LIKE {mark} AND query_start = {quote_literal(str(started))}::timestamptz",
+        )
+        return reason

@@ -6,9 +6,11 @@ PgBouncer fronts; checks read the database directly, past the pooler.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import msgspec
 import pytest
 
@@ -218,6 +220,37 @@ def test_eight_concurrent_migrate_processes_apply_everything_exactly_once(
     assert lease_rows(db) == []
 
 
+def test_runners_with_the_lease_and_with_the_session_lock_exclude_each_other(
+    db: Db, tmp_path: Path
+) -> None:
+    # One runner connected directly (session lock), others through the pooler
+    # (a lease, forced in session pooling too): one lock all the same.
+    files = {
+        f"{i:06d}_step_{i}.tx.up.sql": (
+            f"CREATE TABLE step_{i} (id int);\nINSERT INTO step_{i} VALUES ({i});\n"
+            "SELECT pg_sleep(0.02);\n"
+        )
+        for i in range(1, 21)
+    }
+    sql = write_migrations(tmp_path / "sql", files)
+    argv = ("migrate", "--migrations-dir", str(sql), "--lock-timeout", "60s")
+    procs = [
+        cli_process(*argv, "--database-url", db.direct, cwd=tmp_path),
+        cli_process(*argv, "--database-url", db.pooled, "--pooler", "transaction", cwd=tmp_path),
+        cli_process(*argv, "--database-url", db.direct, cwd=tmp_path),
+        cli_process(*argv, "--database-url", db.pooled, "--pooler", "transaction", cwd=tmp_path),
+        cli_process(*argv, "--database-url", db.pooled, cwd=tmp_path),
+        cli_process(*argv, "--database-url", db.direct, cwd=tmp_path),
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert [code for code, _ in results] == [0] * len(procs), results
+    assert query(db.direct, "SELECT count(*), count(DISTINCT version) FROM schema_migrations")[
+        0
+    ] == (20, 20)
+    assert advisory_locks(db) == []
+    assert lease_rows(db) == []
+
+
 def lease_rows(db: Db) -> list[tuple[str, ...]]:
     if not query(db.direct, "SELECT to_regclass('trenova_db_lock') IS NOT NULL")[0][0]:
         return []
@@ -279,6 +312,10 @@ def test_a_run_whose_lease_is_taken_over_stops_before_its_next_migration(
         db.pooled,
         "--migrations-dir",
         str(sql),
+        # Session pooling is detected, and run with the session lock: told
+        # transaction pooling, it holds a lease there too.
+        "--pooler",
+        "transaction",
         env={"TRENOVA_DB_LEASE_TTL": "2"},
         cwd=tmp_path,
     )
@@ -329,3 +366,192 @@ def test_a_killed_runners_lease_keeps_others_out_until_its_work_has_ended(
     )
     assert tuple(rows[0]) == (30, 30, False)
     assert lease_rows(db) == []
+
+
+def test_session_pooling_is_detected_and_run_with_the_session_lock(
+    db: Db, tmp_path: Path, cli: Cli
+) -> None:
+    if db.mode != "session":
+        pytest.skip("about session pooling")
+
+    async def detect() -> pooler.Pooling:
+        conn = await connect(db.pooled, lock_timeout=3)
+        try:
+            # A session setting is safe here: the server connection is ours.
+            assert await conn.fetchval("SHOW lock_timeout") == "3s"
+            return pooler.pooling(conn)
+        finally:
+            await conn.close()
+
+    found = run(detect)
+    assert (found.mode, found.how) == ("session", "detected")
+    sql = write_migrations(
+        tmp_path / "sql",
+        {
+            "000001_first.tx.up.sql": "CREATE TABLE first (id int);\n",
+            "000002_slow.tx.up.sql": "SELECT pg_sleep(3);\n",
+        },
+    )
+    holder = cli_process(
+        "migrate", "--database-url", db.pooled, "--migrations-dir", str(sql), cwd=tmp_path
+    )
+    try:
+        wait_until(
+            db.direct,
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+            "AND pid <> pg_backend_pid()",
+            [(True,)],
+            "the runner to be applying the slow migration",
+        )
+        # The session advisory lock, on the server connection doing the work;
+        # no lease.
+        assert [app for _, app in advisory_locks(db)] == [f"trenova-db migrate pid={holder.pid}"]
+        assert lease_rows(db) == []
+        assert holder.wait(timeout=30) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert advisory_locks(db) == []
+
+
+def test_a_run_killed_behind_the_pooler_is_reported_and_recorded_abandoned(
+    db: Db, tmp_path: Path, cli: Cli
+) -> None:
+    # The killed run's row names a server connection that lives on in the
+    # pool: its process id tells nothing. A live run is never taken for dead.
+    files = {
+        "000001_first.tx.up.sql": "CREATE TABLE first (id int);\n",
+        "000002_slow.tx.up.sql": "SELECT pg_sleep(7);\n",
+    }
+    sql = write_migrations(tmp_path / "sql", files)
+    env = {"TRENOVA_DB_LEASE_TTL": "1"}
+    argv = ("migrate", "--database-url", db.pooled, "--migrations-dir", str(sql))
+    holder = cli_process(*argv, env=env, cwd=tmp_path)
+    try:
+        wait_until(
+            db.direct,
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(7)%' "
+            "AND pid <> pg_backend_pid()",
+            [(True,)],
+            "the first runner to be applying the slow migration",
+        )
+        waiter = cli_process(*argv, "--lock-timeout", "60s", env=env, cwd=tmp_path)
+        wait_until(
+            db.direct,
+            "SELECT count(*) FROM trenova_db_audit WHERE outcome = 'running'",
+            [(2,)],
+            "the second runner to be waiting for the lock",
+        )
+        waiter.kill()
+        waiter.wait()
+
+        def abandoned() -> list[str]:
+            status = cli(
+                "status", "--json", "--database-url", db.pooled, "--migrations-dir", str(sql)
+            )
+            assert status.code == 0, status.err
+            return list(status.json()["abandoned"])
+
+        seen: list[str] = []
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:
+            seen = abandoned()
+            time.sleep(0.2)
+        assert len(seen) == 1, seen
+        assert f"trenova-db migrate pid={waiter.pid}, through a pooler" in seen[0]
+        assert holder.poll() is None  # still applying: alive, and not reported
+        time.sleep(2)  # well past its lease's time to live: renewed
+        assert [a for a in abandoned() if f"pid={holder.pid}" in a] == []
+        assert holder.wait(timeout=30) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    write_migrations(sql, {"000003_last.tx.up.sql": "CREATE TABLE last (id int);\n"})
+    last = cli("migrate", *argv[1:])
+    assert last.code == 0, last.err
+    assert "ended without finishing: abandoned" in last.out + last.err
+    assert [
+        tuple(r) for r in query(db.direct, "SELECT outcome FROM trenova_db_audit ORDER BY id")
+    ] == [
+        ("success",),
+        ("abandoned",),
+        ("success",),
+    ]
+
+
+def test_a_statement_that_must_run_alone_keeps_its_timeouts_behind_a_transaction_pooler(
+    db: Db, tmp_path: Path
+) -> None:
+    if db.mode != "transaction":
+        pytest.skip("session pooling keeps session settings")
+    sql = write_migrations(
+        tmp_path / "sql",
+        {
+            "000001_items.tx.up.sql": (
+                "CREATE TABLE items (n int);\nINSERT INTO items SELECT generate_series(1, 8);\n"
+                "CREATE FUNCTION slow(int) RETURNS int IMMUTABLE LANGUAGE sql "
+                "AS 'SELECT $1 FROM pg_sleep(0.25)';\n"
+            ),
+        },
+    )
+    argv = ("migrate", "--database-url", db.pooled, "--migrations-dir", str(sql))
+    first = cli_process(*argv, cwd=tmp_path)
+    assert first.wait(timeout=60) == 0, first.stderr.read() if first.stderr else ""
+
+    def attempt(name: str, body: str, *timeouts: str) -> tuple[int, str, float]:
+        write_migrations(sql, {name: body})
+        started = time.monotonic()
+        proc = cli_process(*argv, *timeouts, cwd=tmp_path)
+        try:
+            code = proc.wait(timeout=20)
+        finally:
+            proc.kill()
+        return code, proc.stderr.read() if proc.stderr else "", time.monotonic() - started
+
+    # A lock it waits for: the index waits for this open transaction's lock.
+    async def blocked() -> tuple[int, str, float]:
+        import asyncpg
+
+        blocker = await asyncpg.connect(db.direct)
+        try:
+            await blocker.execute("BEGIN; LOCK TABLE items IN SHARE UPDATE EXCLUSIVE MODE")
+            return await anyio.to_thread.run_sync(
+                lambda: attempt(
+                    "000002_index.up.sql",
+                    "CREATE INDEX CONCURRENTLY items_n_idx ON items (n);\n",
+                    "--lock-timeout",
+                    "1s",
+                )
+            )
+        finally:
+            await blocker.close()
+
+    code, err, took = run(blocked)
+    assert code == 1, err
+    assert "canceling statement due to lock timeout (1000ms)" in err, err
+    assert took < 10
+    assert query(
+        db.direct, "SELECT dirty, statements_done FROM schema_migrations WHERE version = 2"
+    ) == [(True, 0)]
+    # A statement that runs too long: 8 rows at 0.25 s each, twice over.
+    query(db.direct, "DROP INDEX IF EXISTS items_n_idx")
+    query(db.direct, "DELETE FROM schema_migrations WHERE version = 2")
+    (sql / "000002_index.up.sql").unlink()
+    code, err, took = attempt(
+        "000002_slow_index.up.sql",
+        "CREATE INDEX CONCURRENTLY items_slow_idx ON items (slow(n));\n",
+        "--statement-timeout",
+        "1s",
+    )
+    assert code == 1, err
+    assert "canceling statement due to statement timeout (1000ms)" in err, err
+    assert took < 10
+    # The watcher is gone with the statement.
+    assert (
+        query(
+            db.direct,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE "
+            "'trenova-db timeouts%' AND state <> 'idle'",
+        )[0][0]
+        == 0
+    )
