@@ -400,6 +400,9 @@ async def _leave(conn: Any) -> None:
         await asyncio.wait_for(conn.close(), 2)
     except Exception:
         conn.terminate()
+    except BaseException:  # cancelled (the probe's time ran out): never left open
+        conn.terminate()
+        raise
 
 
 # -- statements that must run alone -------------------------------------------
