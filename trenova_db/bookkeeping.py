@@ -128,6 +128,10 @@ def lock_table_sql(s: str) -> str:
 
 CURRENT_VERSION = len(_internal_migrations("x"))
 
+# Upgrades a user without the rights may leave to one that has them (see
+# ensure_bookkeeping): they add nothing a run needs to be correct.
+_MAY_WAIT = frozenset({3})
+
 
 def _no_privilege(schema: str, exc: Exception, *, version: int = 1) -> QueryFailed:
     if version <= 1:
@@ -139,9 +143,9 @@ def _no_privilege(schema: str, exc: Exception, *, version: int = 1) -> QueryFail
     return QueryFailed(
         f"cannot upgrade trenova-db's bookkeeping tables in schema {schema!r} to version "
         f"{version}: {exc}",
-        hint=f"run trenova-db once as the owner of the tables in schema {schema!r} (the "
-        "upgrade needs CREATE on the schema and, for an index, the table's owner), or "
-        "grant this user those rights",
+        hint=f"run trenova-db once as the owner of the bookkeeping tables in schema "
+        f"{schema!r} (an upgrade needs CREATE on the schema and, for an index, to own the "
+        "table), or make this user a member of the owner's role",
     )
 
 
@@ -256,7 +260,21 @@ async def ensure_bookkeeping(conn: Any, schema: str) -> int:
                     f"INSERT INTO {s}.trenova_db_versions (version) VALUES ({version})"
                 )
         except asyncpg.InsufficientPrivilegeError as exc:
-            raise _no_privilege(schema, exc, version=1 if found == 0 else version) from exc
+            error = _no_privilege(schema, exc, version=1 if found == 0 else version)
+            if found == 0 or version not in _MAY_WAIT:
+                raise error from exc
+            # An index only: the run goes on without it (a user that may use the
+            # tables but does not own them must not be locked out by an upgrade);
+            # each run warns and tries again until one with the rights makes it.
+            from .logs import migrate_log
+
+            migrate_log.warning(
+                "%s; the run goes on without it (%s)",
+                error,
+                error.hint,
+                extra={"event": "bookkeeping-upgrade-deferred", "version": version},
+            )
+            break
         except (asyncpg.DuplicateObjectError, asyncpg.DuplicateTableError) as exc:
             raise await _name_taken(conn, schema, version, found, exc) from exc
     return int(found)

@@ -3,10 +3,14 @@ the errors when a name they need is taken (what is there, what to do)."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
 import trenova_db
 from tests.conftest import CliResult, query, run
@@ -213,3 +217,46 @@ def test_the_abandoned_runs_query_reads_the_running_rows_index(
             await conn.close()
 
     assert run(abandoned) == ["seed"]
+
+
+def test_a_user_who_may_not_add_the_index_runs_on_and_the_owner_adds_it_later(
+    migrations: Make, trenova_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    _version_2(trenova_database)
+    role = f"bk_{uuid.uuid4().hex[:10]}"
+    # a service user: may use trenova-db's tables, owns none of them
+    execute(
+        trenova_database,
+        f'CREATE ROLE "{role}" LOGIN; GRANT CREATE, USAGE ON SCHEMA public TO "{role}";'
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}";'
+        f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+    )
+    parts = urlsplit(trenova_database)
+    as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+    folder = migrations({})
+    try:
+        with caplog.at_level(logging.WARNING, logger="trenova_db.migrate"):
+            report = run(lambda: trenova_db.migrate(as_role, migrations_dir=folder))
+        assert report.applied == []
+        assert [r.getMessage() for r in caplog.records if r.name == "trenova_db.migrate"] == [
+            "cannot upgrade trenova-db's bookkeeping tables in schema 'public' to version 3: "
+            "must be owner of table trenova_db_audit; the run goes on without it (run "
+            "trenova-db once as the owner of the bookkeeping tables in schema 'public' (an "
+            "upgrade needs CREATE on the schema and, for an index, to own the table), or make "
+            "this user a member of the owner's role)"
+        ]
+        versions = "SELECT version FROM trenova_db_versions ORDER BY 1"
+        assert query(trenova_database, versions) == [(1,), (2,)]
+        # the owner's next run upgrades
+        run(lambda: trenova_db.migrate(trenova_database, migrations_dir=folder))
+        assert query(trenova_database, versions) == [(1,), (2,), (3,)]
+        assert query(
+            trenova_database,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'trenova_db_audit_running_idx'",
+        ) == [(1,)]
+        assert query(trenova_database, "SELECT outcome FROM trenova_db_audit ORDER BY id") == [
+            ("noop",),
+            ("noop",),
+        ]
+    finally:
+        execute(trenova_database, f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
