@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import _loaded as loaded
 from ..config import Settings, configure, dsn_password, mask_dsn
 from ..errors import ConfigurationError
 from .fleet_options import FleetOptions, asks_for_a_fleet
@@ -189,6 +190,7 @@ def call(
     work: Callable[[Settings, Output], Awaitable[Any]],
 ) -> int:
     """Resolve settings, find the database, run ``work``, render its report."""
+    loaded()  # the command's modules are imported: the work begins
     out = output_for(common)
     settings = with_database(settings_for(common), out, dry_run=options(common).dry_run)
     # In JSON mode stdout carries one document: whatever a seed writes there
