@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +22,24 @@ from trenova_db.cli.main import main
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = Path(__file__).resolve().parent / "unit"
 T = TypeVar("T")
+
+
+_CACHE_DIR: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The file cache (trenova_db.filecache) of this run in a folder of its own,
+    inherited by the processes tests start: never the user's ~/.cache."""
+    global _CACHE_DIR
+    if "TRENOVA_DB_CACHE_DIR" not in os.environ:
+        _CACHE_DIR = tempfile.mkdtemp(prefix="trenova-db-test-cache-")
+        os.environ["TRENOVA_DB_CACHE_DIR"] = _CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_DIR is not None:
+        shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+        os.environ.pop("TRENOVA_DB_CACHE_DIR", None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -31,12 +31,14 @@ __all__ = [
     "CURRENT_VERSION",
     "AppliedMigration",
     "History",
+    "HistorySummary",
     "SeedHistoryRow",
     "ensure_bookkeeping",
     "quote_ident",
     "quote_literal",
     "read_history",
     "read_seed_history",
+    "read_summary",
 ]
 
 
@@ -335,17 +337,42 @@ _LEAN = "m.version, m.name, m.kind, m.checksum, m.dirty, m.statements_done, m.er
 _FULL = _LEAN + ", extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms"
 
 
+def _audit_parts(s: str, audit_values: str | None) -> tuple[str, str]:
+    """(the WITH clause inserting the audit row, the column returning its id)."""
+    if audit_values is None:
+        return "", "NULL::bigint"
+    return (
+        f"WITH audit AS (INSERT INTO {s}.trenova_db_audit (operation, environment, actor, "
+        f"host, started_at, finished_at, outcome, details) VALUES ({audit_values}) "
+        "RETURNING id) ",
+        "(SELECT id FROM audit)",
+    )
+
+
+async def _copy_lines(conn: Any, query: str) -> list[str]:
+    """The rows of ``query`` as COPY text lines, in one round trip (logged)."""
+    chunks: list[bytes] = []
+
+    async def collect(data: bytes) -> None:
+        chunks.append(data)
+
+    started = time.perf_counter()
+    try:
+        # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
+        # The output is a coroutine function: given a file object, asyncpg
+        # writes each chunk through run_in_executor (a thread pool started,
+        # then joined when the event loop closes, on every run).
+        await conn.copy_from_query(query, output=collect)
+    except asyncpg.PostgresError as exc:
+        log_copy(conn, query, started, exc)
+        raise
+    log_copy(conn, query, started, None)
+    return b"".join(chunks).decode("utf-8").splitlines()
+
+
 def _history_query(schema: str, audit_values: str | None, *, full: bool) -> str:
     s = quote_ident(schema)
-    audit_cte = ""
-    audit_col = "NULL::bigint"
-    if audit_values is not None:
-        audit_cte = (
-            f"WITH audit AS (INSERT INTO {s}.trenova_db_audit (operation, environment, actor, "
-            f"host, started_at, finished_at, outcome, details) VALUES ({audit_values}) "
-            "RETURNING id) "
-        )
-        audit_col = "(SELECT id FROM audit)"
+    audit_cte, audit_col = _audit_parts(s, audit_values)
     return (
         f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), {_FULL if full else _LEAN} "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
@@ -362,33 +389,21 @@ async def read_history(
     statement, so even the no-op path is audited without a second round trip.
     ``full=False`` skips the columns only reports need (the boot-time path).
     """
-    chunks: list[bytes] = []
-
-    async def collect(data: bytes) -> None:
-        chunks.append(data)
-
     query = _history_query(schema, audit_values, full=full)
-    started = time.perf_counter()
     try:
-        # asyncpg wraps this as COPY (...) TO STDOUT and sends one Query message.
-        # The output is a coroutine function: given a file object, asyncpg
-        # writes each chunk through run_in_executor (a thread pool started,
-        # then joined when the event loop closes, on every run).
-        await conn.copy_from_query(query, output=collect)
-    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError) as exc:
-        log_copy(conn, query, started, exc)
+        lines = await _copy_lines(conn, query)
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         return History(internal_version=0)
-    except asyncpg.UndefinedColumnError as exc:
-        log_copy(conn, query, started, exc)
+    except asyncpg.UndefinedColumnError:
         # Tables of an older layout: the slow path upgrades them under the lock.
         return History(internal_version=-1)
-    log_copy(conn, query, started, None)
     applied: list[AppliedMigration] = []
     internal_version = 0
     audit_id: int | None = None
     backend_pid: int | None = None
-    for line in b"".join(chunks).decode("utf-8").splitlines():
-        f = [None if x == NULL else _unescape(x) for x in line.split("\t")]
+    for line in lines:
+        # Inline tests, not a call per field: 1000 rows of 12 fields on status.
+        f = [None if x == NULL else _unescape(x) if "\\" in x else x for x in line.split("\t")]
         audit_id = int(f[0]) if f[0] is not None else None
         internal_version = int(f[1]) if f[1] is not None else 0
         backend_pid = int(f[2] or 0)
@@ -415,6 +430,70 @@ async def read_history(
         applied=tuple(applied),
         audit_id=audit_id,
         backend_pid=backend_pid,
+    )
+
+
+class HistorySummary(msgspec.Struct, frozen=True, kw_only=True):
+    """What the boot-time question needs of the history: one row, whatever its length.
+
+    ``digest`` covers each applied row's version and checksum (the same text
+    ``discovery.history_digest`` builds from the files): equal digests, no
+    dirty row and current tables mean nothing is pending, missing or changed.
+    ``digest`` is None when the server cannot compute it (sha256() arrived
+    in PostgreSQL 11): the caller then reads the whole history.
+    """
+
+    internal_version: int
+    applied: int = 0
+    dirty: bool = False
+    digest: str | None = None
+    audit_id: int | None = None
+    backend_pid: int | None = None
+
+
+# One line per applied row, "version checksum", in version order: see
+# discovery.history_digest, which must build the same text from the files.
+_DIGEST = (
+    "encode(sha256(convert_to(coalesce(string_agg(m.version || ' ' || m.checksum, "
+    "E'\\n' ORDER BY m.version), ''), 'UTF8')), 'hex')"
+)
+
+
+def _summary_query(schema: str, audit_values: str | None) -> str:
+    s = quote_ident(schema)
+    audit_cte, audit_col = _audit_parts(s, audit_values)
+    return (
+        f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), count(m.version), "
+        f"coalesce(bool_or(m.dirty), false), {_DIGEST} "
+        f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
+        f"LEFT JOIN {s}.schema_migrations m ON true GROUP BY i.v"
+    )
+
+
+async def read_summary(
+    conn: Any, schema: str, *, audit_values: str | None = None
+) -> HistorySummary:
+    """The history's summary in one round trip and one row (see HistorySummary);
+    ``audit_values`` as for read_history."""
+    query = _summary_query(schema, audit_values)
+    try:
+        lines = await _copy_lines(conn, query)
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return HistorySummary(internal_version=0)
+    except asyncpg.UndefinedColumnError:
+        return HistorySummary(internal_version=-1)  # an older layout: see read_history
+    except asyncpg.UndefinedFunctionError:
+        return HistorySummary(internal_version=-2)  # no sha256(): read the whole history
+    if not lines:
+        return HistorySummary(internal_version=0)
+    f = [None if x == NULL else x for x in lines[0].split("\t")]
+    return HistorySummary(
+        audit_id=int(f[0]) if f[0] is not None else None,
+        internal_version=int(f[1]) if f[1] is not None else 0,
+        backend_pid=int(f[2] or 0),
+        applied=int(f[3] or 0),
+        dirty=f[4] == "t",
+        digest=f[5],
     )
 
 

@@ -414,17 +414,11 @@ def is_project(settings: Settings) -> bool:
     """
     if settings.migrations_dir.is_dir():
         return True
-    path = settings.project_root / "pyproject.toml"
     try:
-        text = path.read_text(encoding="utf-8")
-        if _TABLE_KEY not in text:
-            return False
-        import tomllib
-
-        data = tomllib.loads(text)
+        table = _tool_table(settings.project_root / "pyproject.toml")
     except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
         return False
-    return isinstance(data.get("tool", {}).get("trenova-db"), dict)
+    return isinstance(table, dict)
 
 
 # However the table is spelt in TOML (``[tool.trenova-db]``, ``[tool]`` then
@@ -434,22 +428,45 @@ def is_project(settings: Settings) -> bool:
 _TABLE_KEY = "trenova-db"
 
 
+def _tool_table(path: Path) -> Any:
+    """The ``[tool.trenova-db]`` value of the pyproject.toml at ``path`` (None without one).
+
+    Raises OSError, UnicodeDecodeError or ValueError (TOMLDecodeError). The
+    value is kept in the file cache (trenova_db.filecache) while the file is
+    unchanged: importing tomllib and parsing cost more than the rest of a
+    no-op run's settings.
+    """
+    from .filecache import FileCache, now
+
+    st = os.stat(path)
+    cache = FileCache("pyproject", str(path.parent))
+    cached = cache.get(path.name, st)
+    if isinstance(cached, tuple):
+        return cached[0]
+    read_at = now()
+    text = path.read_bytes().decode("utf-8")
+    value = None
+    if _TABLE_KEY in text:
+        import tomllib
+
+        value = tomllib.loads(text).get("tool", {}).get("trenova-db")
+    cache.put(path.name, st, (value,), read_at)  # a tuple: None is a value too
+    cache.save()
+    return value
+
+
 def read_pyproject(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
     if not path.is_file():
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
-        if _TABLE_KEY not in text:
-            return {}
-        import tomllib
-
-        data = tomllib.loads(text)
+        section = _tool_table(path)
     except (ValueError, OSError) as exc:  # TOMLDecodeError, UnicodeDecodeError
         raise ConfigurationError(
             f"cannot read {path}: {exc}", hint="fix the TOML syntax of pyproject.toml"
         ) from exc
-    section = data.get("tool", {}).get("trenova-db", {})
+    if section is None:
+        return {}
     if not isinstance(section, dict):
         raise ConfigurationError(f"{path}: [tool.trenova-db] must be a table")
     section = {k: v for k, v in section.items() if k not in _SUBTABLES}

@@ -96,6 +96,32 @@ def log_copy(conn: Any, query: str, started: float, exception: BaseException | N
         _print_statement(f"COPY ({query}) TO STDOUT", time.perf_counter() - started, exception)
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def plain_on_loopback(dsn: str) -> bool:
+    """Connect without TLS: every host of the URL is this machine, and nothing
+    (URL, PGSSLMODE) asks anything of TLS.
+
+    libpq's default, sslmode=prefer, tries TLS first on any TCP host: on
+    loopback that protects nothing (the traffic never leaves the kernel)
+    and costs a round trip and a TLS context, on every command. A server
+    that refuses plain connections is then asked again with TLS.
+    """
+    if os.environ.get("PGSSLMODE") or not dsn.startswith(("postgresql://", "postgres://")):
+        return False
+    rest = dsn.split("://", 1)[1]
+    authority, _, query = rest.partition("?")
+    authority = authority.split("/", 1)[0].rpartition("@")[2]
+    if "ssl" in query.lower() or not authority:  # no host: a Unix socket, never TLS
+        return False
+    for host in authority.split(","):
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name not in _LOOPBACK and not name.startswith("127."):
+            return False
+    return True
+
+
 async def connect(
     dsn: str,
     *,
@@ -128,6 +154,7 @@ async def connect(
     deadline = time.monotonic() + connect_timeout
     delay = 0.05
     attempt = 0
+    tls: dict[str, Any] = {"ssl": False} if plain_on_loopback(dsn) else {}
     while True:
         attempt += 1
         remaining = deadline - time.monotonic()
@@ -137,9 +164,16 @@ async def connect(
                 timeout=max(min(remaining, 10.0), 0.5),
                 server_settings=settings,
                 **options,
+                **tls,
             )
             break
         except Exception as exc:
+            if tls and isinstance(exc, asyncpg.PostgresError):
+                # The server turned the plain connection away (a hostssl-only
+                # rule, a pooler demanding TLS): ask as libpq would, at once.
+                tls = {}
+                attempt -= 1
+                continue
             retry = isinstance(exc, _RETRYABLE) and time.monotonic() + delay < deadline
             if not retry:
                 # asyncpg's ValueError text can echo the DSN: do not chain it.

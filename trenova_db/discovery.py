@@ -7,13 +7,16 @@ database, so a user fixes the folder in one pass instead of one error per run.
 
 What is read when: every name is checked up front (bad names, duplicate
 versions or down files, a down file without its up file, mismatched names),
-and every up file is read, since its checksum is how drift is found. A down
-file is only read when something needs its SQL (``MigrationFile.down_sql``:
-rollback, ``check_runnable(down=True)``, a verbose rollback report): the
-no-op ``migrate`` a service runs on every boot, and ``status``, never open
-one, which halves the files read on a large folder. A down file that turns
-out unreadable, not UTF-8 or empty then raises the same DiscoveryError,
-naming the file, before anything runs.
+and every up file's checksum is known, since that is how drift is found:
+read and hashed, or taken from the cache when the file is unchanged since it
+was last read (``trenova_db.filecache``: a stat instead of a read and a
+hash). SQL is read only when something needs it (``MigrationFile.up_sql``
+and ``down_sql``: applying, rolling back, ``check_runnable``, a verbose
+report): the no-op ``migrate`` a service runs on every boot, and
+``status``, open no file they have seen unchanged. An up file read late is
+checked against its discovered checksum (what runs is what was checked); a
+down file that turns out unreadable, not UTF-8 or empty raises the same
+DiscoveryError, naming the file, before anything runs.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 
 from .errors import ConfigurationError, DiscoveryError
+from .filecache import FileCache, now
 
 __all__ = [
     "MIGRATION_NAME",
@@ -35,6 +40,7 @@ __all__ = [
     "MigrationSet",
     "checksum_bytes",
     "discover_migrations",
+    "history_digest",
     "normalise_sql",
     "parse_migration_name",
 ]
@@ -67,11 +73,12 @@ def parse_migration_name(filename: str) -> ParsedName | None:
 
 
 class MigrationFile(msgspec.Struct, frozen=True, kw_only=True, dict=True):
-    """One migration: its up file (required, read) and down file (optional, named).
+    """One migration: its up file (required) and down file (optional, named).
 
-    The down file's SQL is read on first use of ``down_sql`` (see the module's
-    docstring); ``dict=True`` gives the instance the ``__dict__`` that
-    ``functools.cached_property`` keeps the text in, so it is read once.
+    ``checksum`` is known from discovery; the SQL of both files is read on
+    first use (``up_sql``, ``down_sql``; see the module's docstring), and
+    ``dict=True`` gives the instance the ``__dict__`` that
+    ``functools.cached_property`` keeps the text in, so each is read once.
     """
 
     version: int
@@ -79,10 +86,31 @@ class MigrationFile(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     kind: Kind
     directory: str
     up_file: str
-    up_sql: str
     checksum: str
     down_file: str | None = None
     down_kind: Kind | None = None
+
+    @functools.cached_property
+    def up_sql(self) -> str:
+        """The up file's SQL, read on first use unless discovery read it already.
+
+        Raises DiscoveryError if the file has become unreadable, or no longer
+        has the checksum it was discovered with: what runs is what was checked.
+        """
+        problems: list[str] = []
+        read = _read(self.directory, self.up_file, problems)
+        if read is not None and read[1] != self.checksum:
+            problems.append(
+                f"{self.up_file}: changed since this run read it; run the command again"
+            )
+        if problems:
+            raise DiscoveryError(
+                f"1 problem in migrations directory {self.directory}",
+                problems=problems,
+                hint="fix the file listed; nothing more was run",
+            )
+        assert read is not None
+        return read[0]
 
     @functools.cached_property
     def down_sql(self) -> str | None:
@@ -102,6 +130,11 @@ class MigrationFile(msgspec.Struct, frozen=True, kw_only=True, dict=True):
                 hint="fix the file listed; nothing was run",
             )
         return read[0]
+
+    def with_sql(self, up_sql: str) -> MigrationFile:
+        """This migration with its up SQL already in hand (no read on first use)."""
+        self.__dict__["up_sql"] = up_sql
+        return self
 
     # Paths are built on demand: a no-op run over 1000 files never needs them.
     @property
@@ -124,6 +157,18 @@ class MigrationSet(msgspec.Struct, frozen=True, kw_only=True):
 
     def by_version(self) -> dict[int, MigrationFile]:
         return {m.version: m for m in self.migrations}
+
+
+def history_digest(migrations: Iterable[MigrationFile]) -> str:
+    """What the history's digest (bookkeeping.HistorySummary) is when exactly
+    ``migrations`` are applied, unchanged: sha256 of "version checksum" lines
+    in version order, hex."""
+    text = "\n".join(f"{m.version} {m.checksum}" for m in sorted(migrations, key=_version))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _version(m: MigrationFile) -> int:
+    return m.version
 
 
 def normalise_sql(raw: bytes) -> bytes:
@@ -168,6 +213,28 @@ def _read(directory: str, filename: str, problems: list[str]) -> tuple[str, str]
     return text, "sha256:" + hashlib.sha256(normalised).hexdigest()
 
 
+def _checksum(
+    cache: FileCache, folder: str, filename: str, problems: list[str]
+) -> tuple[str | None, str | None]:
+    """(checksum, SQL) of an up file: the SQL is None when the checksum came from
+    the cache (the file unchanged since it was last read; see filecache)."""
+    path = os.path.join(folder, filename)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        problems.append(f"{filename}: cannot read file ({exc.strerror or exc})")
+        return None, None
+    cached = cache.get(filename, st)
+    if isinstance(cached, str):
+        return cached, None
+    read_at = now()
+    read = _read(folder, filename, problems)
+    if read is None:
+        return None, None
+    cache.put(filename, st, read[1], read_at)
+    return read[1], read[0]
+
+
 def discover_migrations(directory: Path) -> MigrationSet:
     """Read and validate every migration in ``directory``.
 
@@ -190,6 +257,7 @@ def _discover(directory: Path) -> MigrationSet:
     problems: list[str] = []
     ignored: list[str] = []
     folder = str(directory)
+    cache = FileCache("migrations.1", folder)
     ups: dict[int, list[tuple[ParsedName, str]]] = {}
     downs: dict[int, list[tuple[ParsedName, str]]] = {}
     with os.scandir(folder) as entries:
@@ -228,22 +296,21 @@ def _discover(directory: Path) -> MigrationSet:
         if down is not None and down[0].name != up.name:
             problems.append(f"{down[1]}: name does not match its up file {up_file}")
             continue
-        up_read = _read(folder, up_file, problems)
-        if up_read is None:
+        checksum, text = _checksum(cache, folder, up_file, problems)
+        if checksum is None:
             continue
-        migrations.append(
-            MigrationFile(
-                version=version,
-                name=up.name,
-                kind=up.kind,
-                directory=folder,
-                up_file=up_file,
-                up_sql=up_read[0],
-                checksum=up_read[1],
-                down_file=down[1] if down is not None else None,
-                down_kind=down[0].kind if down is not None else None,
-            )
+        migration = MigrationFile(
+            version=version,
+            name=up.name,
+            kind=up.kind,
+            directory=folder,
+            up_file=up_file,
+            checksum=checksum,
+            down_file=down[1] if down is not None else None,
+            down_kind=down[0].kind if down is not None else None,
         )
+        migrations.append(migration if text is None else migration.with_sql(text))
+    cache.save()
     if problems:
         count = len(problems)
         raise DiscoveryError(

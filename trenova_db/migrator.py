@@ -17,19 +17,17 @@ The order of operations is the safety story:
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from . import bookkeeping, logs, pooler
-from .apply import Applier
-from .asking import ask_or_stop
 from .audit import Audit, actor, audit_values, host, mark_abandoned
-from .bookkeeping import History, ensure_bookkeeping
+from .bookkeeping import History, HistorySummary, ensure_bookkeeping
 from .config import Environment, Settings
-from .discovery import MigrationFile, MigrationSet, discover_migrations
+from .discovery import MigrationFile, MigrationSet, discover_migrations, history_digest
 from .errors import ConfigurationError, HistoryMismatch, LostLock, Refused, TrenovaDBError
-from .foreign import refuse_if_foreign
 from .lock import NoLongerNeeded, lost_lock
-from .plan import Plan, describe_dirty, make_plan, status_items
 from .reports import (
     Ask,
     MigrateReport,
@@ -52,6 +50,12 @@ from .session import (
     session_with_files,
 )
 from .stores import MigrationStore
+
+# What only work needs is imported where the work starts: the no-op run a
+# service makes on every boot loads none of it (see trenova_db.cli.launch).
+if TYPE_CHECKING:
+    from .apply import Applier
+    from .plan import Plan
 
 __all__ = [
     "audit_refused",
@@ -92,6 +96,40 @@ def _nothing_to_do(history: History, plan: Plan) -> bool:
         history.internal_version == bookkeeping.CURRENT_VERSION
         and not plan.pending
         and not plan.problems
+    )
+
+
+def _settled(summary: HistorySummary, files: MigrationSet) -> bool:
+    """Nothing to do, known from the history's one-row summary: exactly the
+    files are applied, unchanged, none dirty, the tables current (what
+    ``_nothing_to_do`` would conclude from the whole history)."""
+    return (
+        summary.internal_version == bookkeeping.CURRENT_VERSION
+        and not summary.dirty
+        and summary.applied == len(files.migrations)
+        and summary.digest == history_digest(files.migrations)
+    )
+
+
+async def _history_after(
+    store: MigrationStore, conn: Any, summary: HistorySummary, audit: str | None
+) -> History:
+    """The lean history, once the summary showed work or something to look at.
+
+    No tables (or an older layout): nothing more to read. A server without
+    sha256() failed the summary, audit row and all: the history read does both.
+    """
+    if summary.internal_version in (0, -1):
+        return History(
+            internal_version=summary.internal_version,
+            audit_id=summary.audit_id,
+            backend_pid=summary.backend_pid,
+        )
+    if summary.internal_version == -2:
+        return await store.read(conn, audit_values=audit, full=False)
+    history = await store.read(conn, full=False)
+    return msgspec.structs.replace(
+        history, audit_id=summary.audit_id, backend_pid=summary.backend_pid
     )
 
 
@@ -144,9 +182,16 @@ async def _migrate(
         fast_audit = None
         if not dry_run:
             fast_audit = audit_values("migrate", settings.environment.value, "noop", {})
-        history = await MigrationStore(settings.schema).read(
-            conn, audit_values=fast_audit, full=False
-        )
+        store = MigrationStore(settings.schema)
+        summary = await store.summary(conn, audit_values=fast_audit)
+        if _settled(summary, files):
+            report.already_applied = summary.applied
+            return
+        from .apply import Applier
+        from .foreign import refuse_if_foreign
+        from .plan import make_plan
+
+        history = await _history_after(store, conn, summary, fast_audit)
         if history.internal_version <= 0:  # never on an already-managed database
             await pooler.setup(conn, backend_pid=history.backend_pid)  # before any other query
             await refuse_if_foreign(conn, settings.schema, "migrate")
@@ -197,6 +242,10 @@ async def _migrate_locked(
     progress: ProgressCallback | None,
     ask: Ask | None = None,
 ) -> None:
+    from .apply import Applier
+    from .asking import ask_or_stop
+    from .plan import make_plan
+
     schema = settings.schema
     store = MigrationStore(schema)
 
@@ -362,6 +411,8 @@ def _groups(pending: list[MigrationFile]) -> list[list[MigrationFile]]:
 def _select_rollback(
     files: MigrationSet, history: History, count: int
 ) -> tuple[list[MigrationFile], list[str]]:
+    from .plan import describe_dirty
+
     by_version = files.by_version()
     chosen: list[MigrationFile] = []
     problems: list[str] = []
@@ -396,6 +447,10 @@ async def run_rollback(
     ask: Ask | None = None,
 ) -> RollbackReport:
     """Roll back the newest ``target`` migrations, newest first."""
+    from .apply import Applier
+    from .asking import ask_or_stop
+    from .foreign import refuse_if_foreign
+
     started = time.perf_counter()
     if target < 1:
         raise ConfigurationError(f"--target must be at least 1 (got {target})")
@@ -506,6 +561,8 @@ async def run_repair(
     running it, for a database whose schema already exists (made by the Go
     tool, or restored from a dump) -- Flyway's baseline.
     """
+    from .foreign import refuse_if_foreign
+
     if (version is None) != (mark is None):
         raise ConfigurationError(
             "--version and --applied/--rolled-back go together",
@@ -626,6 +683,9 @@ async def run_status(
     settings: Settings, *, conn: Any | None = None, files: MigrationSet | None = None
 ) -> StatusReport:
     """The migrations' status; on ``conn`` and with ``files`` when the caller has them."""
+    from .foreign import refuse_if_foreign
+    from .plan import make_plan, status_items
+
     if conn is None:
         async with session_with_files(settings, "status", files) as (own, found):
             return await run_status(settings, conn=own, files=found)

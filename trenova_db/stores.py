@@ -22,11 +22,13 @@ import asyncpg
 
 from .bookkeeping import (
     History,
+    HistorySummary,
     SeedHistoryRow,
     quote_ident,
     quote_literal,
     read_history,
     read_seed_history,
+    read_summary,
 )
 from .connection import is_connection_loss
 from .errors import QueryFailed
@@ -72,6 +74,10 @@ class MigrationStore:
     ) -> History:
         """The whole history in one round trip (see bookkeeping.read_history)."""
         return await read_history(conn, self.schema, audit_values=audit_values, full=full)
+
+    async def summary(self, conn: Any, *, audit_values: str | None = None) -> HistorySummary:
+        """The history in one row (see bookkeeping.read_summary)."""
+        return await read_summary(conn, self.schema, audit_values=audit_values)
 
     async def committed(self, conn: Any, versions: Iterable[int]) -> set[int]:
         async with _translated(self.table, "read"):

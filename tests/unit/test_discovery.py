@@ -307,11 +307,11 @@ def test_every_field_of_a_discovered_migration_is_read_from_its_files(tmp_path: 
         kind="tx",
         directory=str(folder),
         up_file="000001_init.tx.up.sql",
-        up_sql="CREATE TABLE a ();\n",  # BOM stripped, CRLF -> LF
         checksum="sha256:" + hashlib.sha256(b"CREATE TABLE a ();\n").hexdigest(),
         down_file="000001_init.tx.down.sql",
         down_kind="tx",
     )
+    assert first.up_sql == "CREATE TABLE a ();\n"  # BOM stripped, CRLF -> LF
     assert first.down_sql == "DROP TABLE a;\n"  # read on first use
     assert (first.up_path, first.down_path, first.label) == (
         folder / "000001_init.tx.up.sql",
@@ -327,9 +327,9 @@ def test_every_field_of_a_discovered_migration_is_read_from_its_files(tmp_path: 
         kind="tx",
         directory=str(folder),
         up_file="000010_nodown.tx.up.sql",
-        up_sql="SELECT 10;",
         checksum=checksum_bytes(b"SELECT 10;"),
     )
+    assert third.up_sql == "SELECT 10;"
     assert third.down_path is None
     assert found.by_version() == {1: first, 2: second, 10: third}
 

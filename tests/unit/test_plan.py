@@ -30,9 +30,8 @@ def mfile(
         kind=kind,
         directory="/sql",
         up_file=f"{version:06d}_{name}{suffix}.up.sql",
-        up_sql="SELECT 1;",
         checksum=checksum,
-    )
+    ).with_sql("SELECT 1;")
 
 
 def row(

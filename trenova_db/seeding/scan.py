@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from pathlib import Path
 
+import msgspec
+
 from ..config import Environment
 from ..errors import ConfigurationError, DiscoveryError
+from ..filecache import FileCache, now
 from .model import FOLDERS, Registry, RegistryEntry, seed_rank
 
 __all__ = ["SEED_FILE", "scan_seeds", "seed_file_checksum"]
+
+# The file cache's purpose: a new number when what a scan yields changes.
+SCAN_CACHE = "seeds.1"
 
 # NN_name.py: the numeric prefix orders seeds of a folder.
 SEED_FILE = re.compile(r"^(\d+)_([0-9a-z_]+)\.py$")
@@ -175,9 +182,32 @@ def scan_seeds(seeds_dir: Path) -> Registry:
     return once("seeds", seeds_dir, lambda: _scan(seeds_dir))
 
 
+def _scan_cached(
+    cache: FileCache, path: Path, folder: str, order: int, rel: str, problems: list[str]
+) -> RegistryEntry | None:
+    """``_scan_file``, or its entry from the file cache while the file is unchanged
+    (``status`` on every CI step: parsing each seed with ast cost more than the rest)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _scan_file(path, folder, order, rel, problems)  # reports the error
+    hit = cache.get(rel, st)
+    if isinstance(hit, dict):
+        try:
+            return RegistryEntry(**hit)
+        except TypeError:  # written by a version with other fields: scan again
+            pass
+    read_at = now()
+    entry = _scan_file(path, folder, order, rel, problems)
+    if entry is not None:
+        cache.put(rel, st, msgspec.structs.asdict(entry), read_at)
+    return entry
+
+
 def _scan(seeds_dir: Path) -> Registry:
     problems: list[str] = []
     entries: list[RegistryEntry] = []
+    cache = FileCache(SCAN_CACHE, str(seeds_dir))
     for folder in FOLDERS:
         directory = seeds_dir / folder
         if not directory.is_dir():
@@ -193,9 +223,10 @@ def _scan(seeds_dir: Path) -> Registry:
                     "letters, digits or '_')"
                 )
                 continue
-            entry = _scan_file(path, folder, int(match.group(1)), rel, problems)
+            entry = _scan_cached(cache, path, folder, int(match.group(1)), rel, problems)
             if entry is not None:
                 entries.append(entry)
+    cache.save()
     problems.extend(_stray_seed_folders(seeds_dir))
     by_name: dict[str, str] = {}
     for e in entries:
