@@ -247,6 +247,11 @@ def discover_migrations(directory: Path) -> MigrationSet:
     return once("migrations", directory, lambda: _discover(directory))
 
 
+# One migration as the folder's names lay it out, before any file is read:
+# (version, name, kind, up file, down file or None, down kind or None).
+Layout = tuple[int, str, Kind, str, str | None, Kind | None]
+
+
 def _discover(directory: Path) -> MigrationSet:
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "does not exist"
@@ -254,14 +259,55 @@ def _discover(directory: Path) -> MigrationSet:
             f"migrations directory {directory} {what}",
             hint="pass --migrations-dir, or create it with `trenova-db create NAME`",
         )
-    problems: list[str] = []
-    ignored: list[str] = []
     folder = str(directory)
-    cache = FileCache("migrations.1", folder)
-    ups: dict[int, list[tuple[ParsedName, str]]] = {}
-    downs: dict[int, list[tuple[ParsedName, str]]] = {}
+    cache = FileCache("migrations.2", folder)
     with os.scandir(folder) as entries:
         names = sorted(e.name for e in entries if not e.is_dir())
+    # The same names as last time lay out the same migrations: the pairing
+    # below is only redone when a file was added, removed or renamed.
+    found = cache.derived("layout", names)
+    if found is None:
+        problems: list[str] = []
+        found = _layout(names, problems)
+        if not problems:
+            cache.derive("layout", names, found)
+    else:
+        problems = []
+    layout, ignored = found
+
+    migrations: list[MigrationFile] = []
+    for version, name, kind, up_file, down_file, down_kind in layout:
+        checksum, text = _checksum(cache, folder, up_file, problems)
+        if checksum is None:
+            continue
+        migration = MigrationFile(
+            version=version,
+            name=name,
+            kind=kind,
+            directory=folder,
+            up_file=up_file,
+            checksum=checksum,
+            down_file=down_file,
+            down_kind=down_kind,
+        )
+        migrations.append(migration if text is None else migration.with_sql(text))
+    cache.save()
+    if problems:
+        count = len(problems)
+        raise DiscoveryError(
+            f"{count} problem{'s' if count > 1 else ''} in migrations directory {directory}",
+            problems=problems,
+            hint="fix or rename the files listed; nothing was applied",
+        )
+    return MigrationSet(directory=directory, migrations=tuple(migrations), ignored=ignored)
+
+
+def _layout(names: list[str], problems: list[str]) -> tuple[tuple[Layout, ...], tuple[str, ...]]:
+    """The migrations the file names describe, and the names that are none;
+    every naming problem appended to ``problems``."""
+    ignored: list[str] = []
+    ups: dict[int, list[tuple[ParsedName, str]]] = {}
+    downs: dict[int, list[tuple[ParsedName, str]]] = {}
     for filename in names:
         parsed = parse_migration_name(filename)
         if parsed is None:
@@ -276,7 +322,7 @@ def _discover(directory: Path) -> MigrationSet:
         target = ups if parsed.direction == "up" else downs
         target.setdefault(parsed.version, []).append((parsed, filename))
 
-    migrations: list[MigrationFile] = []
+    layout: list[Layout] = []
     for version in sorted(set(ups) | set(downs)):
         up_list = ups.get(version, [])
         down_list = downs.get(version, [])
@@ -296,26 +342,14 @@ def _discover(directory: Path) -> MigrationSet:
         if down is not None and down[0].name != up.name:
             problems.append(f"{down[1]}: name does not match its up file {up_file}")
             continue
-        checksum, text = _checksum(cache, folder, up_file, problems)
-        if checksum is None:
-            continue
-        migration = MigrationFile(
-            version=version,
-            name=up.name,
-            kind=up.kind,
-            directory=folder,
-            up_file=up_file,
-            checksum=checksum,
-            down_file=down[1] if down is not None else None,
-            down_kind=down[0].kind if down is not None else None,
+        layout.append(
+            (
+                version,
+                up.name,
+                up.kind,
+                up_file,
+                down[1] if down is not None else None,
+                down[0].kind if down is not None else None,
+            )
         )
-        migrations.append(migration if text is None else migration.with_sql(text))
-    cache.save()
-    if problems:
-        count = len(problems)
-        raise DiscoveryError(
-            f"{count} problem{'s' if count > 1 else ''} in migrations directory {directory}",
-            problems=problems,
-            hint="fix or rename the files listed; nothing was applied",
-        )
-    return MigrationSet(directory=directory, migrations=tuple(migrations), ignored=tuple(ignored))
+    return tuple(layout), tuple(ignored)

@@ -72,46 +72,54 @@ class FileCache:
         digest = hashlib.sha256(f"{purpose}\0{self.folder}".encode()).hexdigest()[:24]
         self.path = os.path.join(base, f"{purpose}-{digest}.marshal") if base else None
         self._entries: dict[str, tuple[Any, ...]] = {}
+        self._derived: dict[str, tuple[Any, Any]] = {}
         self._seen: set[str] = set()
         self._changed = False
         if self.path is not None:
-            self._entries = self._load(self.path, self.folder)
+            self._entries, self._derived = self._load(self.path, self.folder)
 
     @staticmethod
-    def _load(path: str, folder: str) -> dict[str, tuple[Any, ...]]:
+    def _load(path: str, folder: str) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
-            return {}
+            return {}, {}
         try:
             st = os.fstat(fd)
             # Someone else's file, or one others may write, could claim a
             # changed migration is unchanged: not trusted.
             if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return {}
+                return {}, {}
             chunks = []
             while chunk := os.read(fd, 1 << 20):
                 chunks.append(chunk)
             data = marshal.loads(b"".join(chunks))
         except (OSError, EOFError, ValueError, TypeError):
-            return {}
+            return {}, {}
         finally:
             os.close(fd)
         if (
             not isinstance(data, tuple)
-            or len(data) != 3
+            or len(data) != 4
             or data[0] != _FORMAT
             or data[1] != folder
             or not isinstance(data[2], dict)
+            or not isinstance(data[3], dict)
         ):
-            return {}
-        return data[2]
+            return {}, {}
+        return data[2], data[3]
 
     def get(self, name: str, st: os.stat_result) -> Any | None:
         """The value stored for ``name`` if the file is unchanged since, else None."""
         self._seen.add(name)
         entry = self._entries.get(name)
-        if entry is None or entry[0] != _signature(st):
+        if entry is None or entry[0] != (
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+        ):
             return None
         return entry[1]
 
@@ -123,6 +131,17 @@ class FileCache:
         if newest > read_at - RACY_SECONDS:
             return  # too fresh to tell a later change from this content
         self._entries[name] = (_signature(st), value)
+        self._changed = True
+
+    def derived(self, key: str, inputs: Any) -> Any | None:
+        """A value kept with ``derive`` from exactly these ``inputs`` (compared
+        whole: e.g. a folder's sorted file names), else None."""
+        entry = self._derived.get(key)
+        return entry[1] if entry is not None and entry[0] == inputs else None
+
+    def derive(self, key: str, inputs: Any, value: Any) -> None:
+        """Keep ``value``, a pure function of ``inputs`` (no file content)."""
+        self._derived[key] = (inputs, value)
         self._changed = True
 
     def save(self) -> None:
@@ -141,7 +160,9 @@ class FileCache:
             os.makedirs(directory, mode=0o700, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                view = memoryview(marshal.dumps((_FORMAT, self.folder, self._entries)))
+                view = memoryview(
+                    marshal.dumps((_FORMAT, self.folder, self._entries, self._derived))
+                )
                 while view:
                     view = view[os.write(fd, view) :]
             finally:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ..reports import AdoptReport
-from .common import CommonOptions, output_for, settings_for, with_database
+from .common import CommonOptions, output_for, run_async, settings_for, with_database
 from .output import Output
 
 __all__ = ["adopt_command", "render_adopt"]
@@ -58,8 +56,10 @@ def adopt_command(
 
     out = output_for(common)
     settings = with_database(settings_for(common), out)
-    report = asyncio.run(
-        run_adopt(settings, tool=tool, forget_missing=forget_missing, force=force, dry_run=dry_run)
+    report = run_async(
+        lambda: run_adopt(
+            settings, tool=tool, forget_missing=forget_missing, force=force, dry_run=dry_run
+        )
     )
     if out.json:
         out.emit(report)

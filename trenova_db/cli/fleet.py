@@ -151,10 +151,10 @@ def fleet_call(
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
 
-    from .common import _stdout_to_stderr
+    from .common import _stdout_to_stderr, run_async
 
     with _stdout_to_stderr() if out.json else nullcontext():
-        report = asyncio.run(main())
+        report = run_async(main)
     if report is None:
         empty = FleetReport(operation=operation, concurrency=concurrency, canary=canary)
         if out.json:
