@@ -8,10 +8,12 @@ masked: the DSN's password never reaches an exception, a log or the terminal.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import socket
 import time
+import urllib.parse
 import weakref
 from typing import Any
 
@@ -96,9 +98,6 @@ def log_copy(conn: Any, query: str, started: float, exception: BaseException | N
         _print_statement(f"COPY ({query}) TO STDOUT", time.perf_counter() - started, exception)
 
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-
-
 def plain_on_loopback(dsn: str) -> bool:
     """Connect without TLS: every host of the URL is this machine, and nothing
     (URL, PGSSLMODE) asks anything of TLS.
@@ -110,16 +109,26 @@ def plain_on_loopback(dsn: str) -> bool:
     """
     if os.environ.get("PGSSLMODE") or not dsn.startswith(("postgresql://", "postgres://")):
         return False
-    rest = dsn.split("://", 1)[1]
-    authority, _, query = rest.partition("?")
-    authority = authority.split("/", 1)[0].rpartition("@")[2]
-    if "ssl" in query.lower() or not authority:  # no host: a Unix socket, never TLS
+    # As the driver will read it: a password's unencoded "@ / ? #" encoded.
+    parts = urllib.parse.urlsplit(connectable_dsn(dsn))
+    if "ssl" in parts.query.lower():
         return False
-    for host in authority.split(","):
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name not in _LOOPBACK and not name.startswith("127."):
-            return False
-    return True
+    hosts = parts.netloc.rpartition("@")[2]
+    if not hosts:
+        return False  # a Unix socket (host=... in the query, or the default): never TLS
+    return all(_is_loopback(host) for host in hosts.split(","))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.startswith("["):  # [v6]:port
+        return host.partition("]")[0] == "[::1"
+    name = host.partition(":")[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.IPv4Address(name).is_loopback
+    except ValueError:
+        return False
 
 
 async def connect(

@@ -157,9 +157,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "digits; name: lowercase letters, digits, '_' or '-')",
         "duplicate version 1: 000001_a.tx.up.sql and 000001_b.tx.up.sql",
         "000003_orphan.down.sql: down file without a matching up file",
+        "000006_y.down.sql: name does not match its up file 000006_x.up.sql",
+        # what the names say first, then what the files hold
         "000004_latin1.up.sql: not valid UTF-8 (byte 0xe9 at offset 11); re-save the file as UTF-8",
         "000005_empty.up.sql: file is empty; write the SQL or delete the file",
-        "000006_y.down.sql: name does not match its up file 000006_x.up.sql",
     ]
     assert info.value.exit_code == 4
     assert "6 problems in migrations directory" in str(info.value)
