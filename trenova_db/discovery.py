@@ -214,13 +214,12 @@ def _read(directory: str, filename: str, problems: list[str]) -> tuple[str, str]
 
 
 def _checksum(
-    cache: FileCache, folder: str, filename: str, problems: list[str]
+    cache: FileCache, folder: str, dir_fd: int, filename: str, problems: list[str]
 ) -> tuple[str | None, str | None]:
     """(checksum, SQL) of an up file: the SQL is None when the checksum came from
     the cache (the file unchanged since it was last read; see filecache)."""
-    path = os.path.join(folder, filename)
     try:
-        st = os.stat(path)
+        st = os.stat(filename, dir_fd=dir_fd)  # relative to the folder: no path to build
     except OSError as exc:
         problems.append(f"{filename}: cannot read file ({exc.strerror or exc})")
         return None, None
@@ -276,21 +275,25 @@ def _discover(directory: Path) -> MigrationSet:
     layout, ignored = found
 
     migrations: list[MigrationFile] = []
-    for version, name, kind, up_file, down_file, down_kind in layout:
-        checksum, text = _checksum(cache, folder, up_file, problems)
-        if checksum is None:
-            continue
-        migration = MigrationFile(
-            version=version,
-            name=name,
-            kind=kind,
-            directory=folder,
-            up_file=up_file,
-            checksum=checksum,
-            down_file=down_file,
-            down_kind=down_kind,
-        )
-        migrations.append(migration if text is None else migration.with_sql(text))
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for version, name, kind, up_file, down_file, down_kind in layout:
+            checksum, text = _checksum(cache, folder, dir_fd, up_file, problems)
+            if checksum is None:
+                continue
+            migration = MigrationFile(
+                version=version,
+                name=name,
+                kind=kind,
+                directory=folder,
+                up_file=up_file,
+                checksum=checksum,
+                down_file=down_file,
+                down_kind=down_kind,
+            )
+            migrations.append(migration if text is None else migration.with_sql(text))
+    finally:
+        os.close(dir_fd)
     cache.save()
     if problems:
         count = len(problems)

@@ -106,10 +106,8 @@ def _full(args: list[str]) -> int:
     """Everything but the plain ``migrate``: the cyclopts app."""
     from cyclopts import CycloptsError
 
-    from .. import _loaded as loaded
     from .app import app
 
-    loaded()  # the argument parser and its commands are imported: the work begins
     json_mode = "--json" in args
     try:
         result = app(

@@ -1,0 +1,486 @@
+"""The file cache (trenova_db.filecache) and its users: discovery, pyproject, seeds.
+
+Pure: no database, no process. File times cannot be set into the past for
+ctime, so an "old" file is simulated by moving the cache's clock forward
+(``read_at`` given to ``put``, or the ``now`` each user module imported).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_migrations
+from trenova_db import filecache
+from trenova_db.config import resolve_settings
+from trenova_db.discovery import checksum_bytes, discover_migrations
+from trenova_db.errors import DiscoveryError
+from trenova_db.filecache import RACY_SECONDS, FileCache, cache_dir
+from trenova_db.seeding.scan import scan_seeds
+
+# Long enough for the kernel's coarse clock to give a rewrite a new mtime/ctime.
+TICK = 0.05
+LATER = 10.0  # seconds the cache's clock is moved on: every file looks old
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of this test's own (not created), caching on."""
+    home = tmp_path / "cache"
+    monkeypatch.setenv("TRENOVA_DB_CACHE_DIR", str(home))
+    monkeypatch.delenv("TRENOVA_DB_CACHE", raising=False)
+    return home
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "files"
+    path.mkdir()
+    return path
+
+
+def old(st: os.stat_result) -> float:
+    """A read time at which the file of ``st`` is past the racy window."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 + RACY_SECONDS + 1
+
+
+def cache_files(home: Path, prefix: str) -> list[str]:
+    return sorted(name for name in os.listdir(home) if name.startswith(prefix))
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Give ``path`` new content of the same size, at a later tick."""
+    assert len(text.encode()) == path.stat().st_size
+    time.sleep(TICK)
+    path.write_text(text, encoding="utf-8")
+
+
+# --- FileCache itself -----------------------------------------------------------
+
+
+def test_the_cache_lives_where_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("TRENOVA_DB_CACHE", "TRENOVA_DB_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == str(tmp_path / "home" / ".cache" / "trenova-db")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert cache_dir() == str(tmp_path / "home" / ".cache" / "trenova-db")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == str(tmp_path / "xdg" / "trenova-db")
+    monkeypatch.setenv("TRENOVA_DB_CACHE_DIR", str(tmp_path / "explicit"))
+    assert cache_dir() == str(tmp_path / "explicit")
+    for off in ("off", "0", "false", "no", " OFF "):
+        monkeypatch.setenv("TRENOVA_DB_CACHE", off)
+        assert cache_dir() is None, off
+
+
+def test_an_unchanged_old_file_is_a_hit_in_the_next_run(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    first = FileCache("test", str(folder))
+    assert first.get("a.sql", st) is None
+    first.put("a.sql", st, "value of a", old(st))
+    first.save()
+    assert first.path is not None and first.path.startswith(str(cache_home) + os.sep)
+    assert stat.S_IMODE(os.stat(first.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(cache_home).st_mode) == 0o700
+    assert os.listdir(cache_home) == [os.path.basename(first.path)]  # no temporary left
+    second = FileCache("test", str(folder))
+    assert second.get("a.sql", path.stat()) == "value of a"
+    # Another purpose, or another folder, has a cache of its own.
+    assert FileCache("other", str(folder)).get("a.sql", path.stat()) is None
+    (folder / "sub").mkdir()
+    assert FileCache("test", str(folder / "sub")).get("a.sql", path.stat()) is None
+
+
+def test_a_same_size_change_of_an_old_file_is_a_miss(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value of SELECT 1", old(st))
+    cache.save()
+    rewrite(path, "SELECT 2;\n")
+    assert FileCache("test", str(folder)).get("a.sql", path.stat()) is None
+
+
+def test_a_file_replaced_by_another_of_the_same_size_is_a_miss(
+    cache_home: Path, folder: Path
+) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value of SELECT 1", old(st))
+    cache.save()
+    time.sleep(TICK)
+    (folder / "a.sql.new").write_text("SELECT 2;\n", encoding="utf-8")
+    os.replace(folder / "a.sql.new", path)  # an editor's atomic save
+    assert FileCache("test", str(folder)).get("a.sql", path.stat()) is None
+
+
+def test_a_fresh_file_is_never_stored(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    # Read now: a same-tick rewrite would keep size and times, so not kept.
+    cache.put("a.sql", st, "value", time.time())
+    # On the edge of the window: still too fresh.
+    newest = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9
+    cache.put("a.sql", st, "value", newest + RACY_SECONDS - 0.01)
+    cache.save()
+    assert cache.path is not None and not os.path.exists(cache.path)
+    assert FileCache("test", str(folder)).get("a.sql", st) is None
+
+
+def test_an_old_mtime_does_not_make_a_freshly_written_file_old(
+    cache_home: Path, folder: Path
+) -> None:
+    """``cp -p``, ``tar x``, ``touch -d``: the mtime is in the past but the ctime is now."""
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value", time.time())
+    cache.save()
+    assert FileCache("test", str(folder)).get("a.sql", st) is None
+
+
+def test_a_cache_file_others_may_write_is_ignored(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value", old(st))
+    cache.save()
+    assert cache.path is not None
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+    for mode in (0o666, 0o620, 0o602):
+        os.chmod(cache.path, mode)
+        assert FileCache("test", str(folder)).get("a.sql", st) is None, oct(mode)
+    os.chmod(cache.path, 0o644)  # readable by others is fine
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+
+
+def test_a_cache_file_owned_by_someone_else_is_ignored(cache_home: Path, folder: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value", old(st))
+    cache.save()
+    assert cache.path is not None
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+    os.chown(cache.path, 65534, os.getgid())
+    assert FileCache("test", str(folder)).get("a.sql", st) is None
+
+
+def test_a_symlinked_cache_file_is_ignored(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value", old(st))
+    cache.save()
+    assert cache.path is not None
+    os.rename(cache.path, cache.path + ".real")
+    os.symlink(cache.path + ".real", cache.path)
+    assert FileCache("test", str(folder)).get("a.sql", st) is None
+
+
+def test_caching_off_writes_nothing(
+    cache_home: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRENOVA_DB_CACHE", "off")
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    assert cache.path is None
+    cache.put("a.sql", st, "value", old(st))
+    assert cache.get("a.sql", st) == "value"  # within the run only
+    cache.save()
+    monkeypatch.setattr("trenova_db.discovery.now", lambda: time.time() + LATER)
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    discover_migrations(folder)
+    assert not cache_home.exists()
+
+
+@pytest.mark.parametrize("content", ["empty", "garbage", "cut short", "another folder's"])
+def test_a_corrupt_or_foreign_cache_file_is_ignored_and_replaced(
+    cache_home: Path, folder: Path, tmp_path: Path, content: str
+) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    good = FileCache("test", str(folder))
+    good.put("a.sql", st, "value", old(st))
+    good.save()
+    assert good.path is not None
+    real = Path(good.path).read_bytes()
+    if content == "another folder's":
+        # the same file names (a.sql) in another folder: its cache file copied over
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "a.sql").write_text("SELECT 9;\n", encoding="utf-8")
+        theirs = FileCache("test", str(other))
+        theirs.put("a.sql", st, "their value", old(st))  # as if stat were the same
+        theirs.save()
+        assert theirs.path is not None
+        real = Path(theirs.path).read_bytes()
+    data = {"empty": b"", "garbage": b"not marshal at all", "cut short": real[:-3]}.get(
+        content, real
+    )
+    Path(good.path).write_bytes(data)
+    reread = FileCache("test", str(folder))
+    assert reread.get("a.sql", st) is None
+    reread.put("a.sql", st, "value", old(st))
+    reread.save()
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+
+
+def test_names_not_seen_in_a_run_are_dropped_on_save(cache_home: Path, folder: Path) -> None:
+    for name in ("a.sql", "b.sql"):
+        (folder / name).write_text(name, encoding="utf-8")
+    st = {name: (folder / name).stat() for name in ("a.sql", "b.sql")}
+    first = FileCache("test", str(folder))
+    for name in ("a.sql", "b.sql"):
+        first.put(name, st[name], f"value of {name}", old(st[name]))
+    first.save()
+    kept = FileCache("test", str(folder))
+    assert kept.get("b.sql", st["b.sql"]) == "value of b.sql"
+    assert kept.get("a.sql", st["a.sql"]) == "value of a.sql"
+    (folder / "b.sql").unlink()
+    second = FileCache("test", str(folder))
+    assert second.get("a.sql", st["a.sql"]) == "value of a.sql"
+    second.save()  # nothing new, but b.sql was not seen: rewritten without it
+    third = FileCache("test", str(folder))
+    assert third.get("b.sql", st["b.sql"]) is None
+    assert third.get("a.sql", st["a.sql"]) == "value of a.sql"
+
+
+# --- discovery -------------------------------------------------------------------
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file discovery reads looks old enough to be kept."""
+    monkeypatch.setattr("trenova_db.discovery.now", lambda: time.time() + LATER)
+
+
+def sha(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_an_unchanged_file_s_checksum_comes_from_the_cache_without_reading_it(
+    cache_home: Path, folder: Path, later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "CREATE TABLE a ();\n"})
+    cold = discover_migrations(folder)
+    assert [m.checksum for m in cold.migrations] == [sha("CREATE TABLE a ();\n")]
+
+    def no_read(directory: str, filename: str, problems: list[str]) -> None:
+        raise AssertionError(f"{filename} was read")
+
+    monkeypatch.setattr("trenova_db.discovery._read", no_read)
+    warm = discover_migrations(folder)
+    assert [m.checksum for m in warm.migrations] == [sha("CREATE TABLE a ();\n")]
+
+
+def test_a_drifted_file_is_found_even_with_a_warm_cache(
+    cache_home: Path, folder: Path, later: None
+) -> None:
+    write_migrations(
+        folder,
+        {"000001_a.tx.up.sql": "CREATE TABLE a (id i2);\n", "000002_b.up.sql": "SELECT 2;\n"},
+    )
+    discover_migrations(folder)
+    warm = discover_migrations(folder)  # from the cache
+    assert warm.migrations[0].checksum == sha("CREATE TABLE a (id i2);\n")
+    rewrite(folder / "000001_a.tx.up.sql", "CREATE TABLE a (id i4);\n")
+    again = discover_migrations(folder)
+    assert [m.checksum for m in again.migrations] == [
+        sha("CREATE TABLE a (id i4);\n"),
+        sha("SELECT 2;\n"),
+    ]
+    assert again.migrations[0].up_sql == "CREATE TABLE a (id i4);\n"
+
+
+def test_a_rewrite_in_the_same_tick_as_the_first_read_is_seen(
+    cache_home: Path, folder: Path
+) -> None:
+    """Real clock: the file is fresh when read, so its checksum is not kept."""
+    path = folder / "000001_a.tx.up.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    first = discover_migrations(folder)
+    # Nothing kept (a same-signature rewrite cannot be staged on a kernel with
+    # fine-grained timestamps: the rule itself is checked).
+    for name in cache_files(cache_home, "migrations"):
+        assert FileCache(name.rsplit("-", 1)[0], str(folder)).get(path.name, st) is None
+    path.write_text("SELECT 2;\n", encoding="utf-8")  # no sleep: maybe the same mtime
+    second = discover_migrations(folder)
+    assert (first.migrations[0].checksum, second.migrations[0].checksum) == (
+        sha("SELECT 1;\n"),
+        sha("SELECT 2;\n"),
+    )
+
+
+def test_up_sql_of_a_file_changed_after_discovery_is_refused(
+    cache_home: Path, folder: Path, later: None
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "CREATE TABLE a (id i2);\n"})
+    discover_migrations(folder)
+    (m,) = discover_migrations(folder).migrations  # checksum from the cache, SQL not read
+    rewrite(folder / "000001_a.tx.up.sql", "CREATE TABLE a (id i4);\n")
+    with pytest.raises(DiscoveryError) as refused:
+        m.up_sql  # noqa: B018
+    assert refused.value.problems == [
+        "000001_a.tx.up.sql: changed since this run read it; run the command again"
+    ]
+    assert refused.value.summary == f"1 problem in migrations directory {folder}"
+    assert str(refused.value) == (
+        f"1 problem in migrations directory {folder}: "
+        "000001_a.tx.up.sql: changed since this run read it; run the command again"
+    )
+    assert refused.value.hint == "fix the file listed; nothing more was run"
+
+
+def test_up_sql_of_an_unchanged_cached_file_is_read_on_first_use(
+    cache_home: Path, folder: Path, later: None
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": b"\xef\xbb\xbfSELECT 1;\r\n"})
+    discover_migrations(folder)
+    (m,) = discover_migrations(folder).migrations
+    assert "up_sql" not in m.__dict__  # not read by discovery
+    assert m.up_sql == "SELECT 1;\n"
+    assert m.checksum == checksum_bytes(b"SELECT 1;\n")
+
+
+def test_up_sql_read_by_discovery_is_what_runs_even_if_the_file_changes_later(
+    cache_home: Path, folder: Path
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    (m,) = discover_migrations(folder).migrations  # cold: read and hashed
+    rewrite(folder / "000001_a.tx.up.sql", "SELECT 2;\n")
+    assert m.up_sql == "SELECT 1;\n"
+    assert m.checksum == sha("SELECT 1;\n")
+
+
+def test_up_sql_of_a_file_deleted_after_discovery_is_refused(
+    cache_home: Path, folder: Path, later: None
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    discover_migrations(folder)
+    (m,) = discover_migrations(folder).migrations
+    (folder / "000001_a.tx.up.sql").unlink()
+    with pytest.raises(DiscoveryError) as refused:
+        m.up_sql  # noqa: B018
+    assert refused.value.problems == [
+        "000001_a.tx.up.sql: cannot read file (No such file or directory)"
+    ]
+
+
+def test_files_gone_from_the_folder_leave_the_cache(
+    cache_home: Path, folder: Path, later: None
+) -> None:
+    write_migrations(
+        folder, {"000001_a.tx.up.sql": "SELECT 1;\n", "000002_b.up.sql": "SELECT 2;\n"}
+    )
+    st = {name: (folder / name).stat() for name in ("000001_a.tx.up.sql", "000002_b.up.sql")}
+    discover_migrations(folder)
+    (name,) = cache_files(cache_home, "migrations")
+    purpose = name.rsplit("-", 1)[0]  # the cache's name says what it is for
+    warm = FileCache(purpose, str(folder))
+    assert warm.get("000001_a.tx.up.sql", st["000001_a.tx.up.sql"]) == sha("SELECT 1;\n")
+    assert warm.get("000002_b.up.sql", st["000002_b.up.sql"]) == sha("SELECT 2;\n")
+    (folder / "000002_b.up.sql").unlink()
+    discover_migrations(folder)
+    after = FileCache(purpose, str(folder))
+    assert after.get("000002_b.up.sql", st["000002_b.up.sql"]) is None
+    assert after.get("000001_a.tx.up.sql", st["000001_a.tx.up.sql"]) == sha("SELECT 1;\n")
+
+
+# --- pyproject.toml ----------------------------------------------------------------
+
+
+def pyproject(root: Path, schema: str) -> None:
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "x"\n\n[tool.trenova-db]\nschema = "{schema}"\n', encoding="utf-8"
+    )
+
+
+def test_an_edit_to_pyproject_is_seen_right_after_a_cached_read(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filecache, "now", lambda: time.time() + LATER)
+    for var in ("TRENOVA_SCHEMA",):
+        monkeypatch.delenv(var, raising=False)
+    root = tmp_path / "project"
+    root.mkdir()
+    pyproject(root, "a")
+    assert resolve_settings(cwd=root).schema == "a"
+    assert list(FileCache("pyproject", str(root))._entries) == ["pyproject.toml"]  # kept
+    assert resolve_settings(cwd=root).schema == "a"  # from the cache
+    rewrite(root / "pyproject.toml", (root / "pyproject.toml").read_text().replace('"a"', '"b"'))
+    assert resolve_settings(cwd=root).schema == "b"
+
+
+def test_a_pyproject_written_in_the_same_tick_as_it_was_read_is_read_again(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRENOVA_SCHEMA", raising=False)
+    pyproject(tmp_path, "a")
+    st = (tmp_path / "pyproject.toml").stat()
+    assert resolve_settings(cwd=tmp_path).schema == "a"
+    assert FileCache("pyproject", str(tmp_path)).get("pyproject.toml", st) is None  # too fresh
+    pyproject(tmp_path, "x")  # no sleep
+    assert resolve_settings(cwd=tmp_path).schema == "x"
+
+
+# --- seed scan ---------------------------------------------------------------------
+
+SEED = (
+    "from trenova_db.seeding import BaseSeed\n\n\n"
+    "class Users(BaseSeed):\n"
+    '    name = "{name}"\n'
+    '    description = "{description}"\n\n'
+    "    async def run(self, ctx):\n"
+    "        pass\n"
+)
+
+
+def test_an_edited_seed_is_scanned_again_with_a_warm_cache(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trenova_db.seeding.scan.now", lambda: time.time() + LATER)
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    path = seeds / "base" / "01_users.py"
+    path.write_text(SEED.format(name="users", description="one"), encoding="utf-8")
+    first = scan_seeds(seeds)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "trenova_db.seeding.scan._scan_file",
+            lambda *args: pytest.fail("scanned again although unchanged"),
+        )
+        assert scan_seeds(seeds) == first  # from the cache
+    rewrite(path, SEED.format(name="users", description="two"))
+    (entry,) = scan_seeds(seeds).seeds
+    assert (entry.name, entry.description, entry.checksum) == (
+        "users",
+        "two",
+        sha(SEED.format(name="users", description="two")),
+    )
