@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import _loaded as loaded
 from ..config import Settings, configure, dsn_password, mask_dsn
 from ..errors import ConfigurationError
-from .fleet_options import FleetOptions, asks_for_a_fleet
 from .output import Output
 
 if TYPE_CHECKING:
     from ..fleet import Operation
+    from .fleet_options import FleetOptions
 
 __all__ = [
     "INTERACTIVE_NEEDS_A_TERMINAL",
@@ -43,7 +43,10 @@ __all__ = [
 T = TypeVar("T")
 
 
-@dataclass
+# No generated __repr__/__eq__: dataclasses compiles each from source at
+# import, a few ms of every command's start-up, and nothing compares or
+# prints these options.
+@dataclass(repr=False, eq=False)
 class CommonOptions:
     """Options every database command takes (flag > environment > pyproject > default).
 
@@ -294,6 +297,7 @@ def fleet_command(
     """The command over a fleet (--databases, --targets, pyproject targets), or None
     when it runs on one database."""
     from ..config import find_project_root, read_pyproject
+    from .fleet_options import asks_for_a_fleet
 
     # Decided before anything of the fleet is loaded: a single-database run
     # (a service's no-op migrate) pays for neither the engine nor a second

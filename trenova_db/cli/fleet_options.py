@@ -10,7 +10,7 @@ from pathlib import Path
 __all__ = ["FleetOptions", "asks_for_a_fleet"]
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # see CommonOptions: nothing compares or prints them
 class FleetOptions:
     """Run on many databases at once (migrate, rollback, seed, setup, status).
 
