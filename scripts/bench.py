@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import compileall
 import os
+import re
 import shlex
 import shutil
 import statistics
@@ -263,6 +264,42 @@ def bench_start_up(url: str, folder: Path) -> None:
             f"  {name:36s} wall {wall * 1000:6.1f} ms ({wall / floor_wall:4.2f}x)   "
             f"user {user * 1000:6.1f} ms ({user / floor_user:4.2f}x)   sys {system * 1000:5.1f} ms"
         )
+    _instructions(commands)
+
+
+def _instructions(commands: dict[str, list[str]]) -> None:
+    """Instructions each command executes (valgrind's callgrind), one run each.
+
+    Wall and CPU times on a shared machine move with its load; the count of
+    instructions does not (hash seed fixed), so it compares the three even on
+    a busy CI machine. It leaves out time spent in the kernel and waiting for
+    the server: the wall figures above have those.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("  (instruction counts: valgrind not installed)")
+        return
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, argv in commands.items():
+            out = Path(tmp, "callgrind.out")
+            done = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            found = re.search(r"Collected : (\d+)", done.stderr)
+            if done.returncode != 0 or found is None:
+                print(f"  (instruction counts: {name} failed under valgrind)")
+                return
+            counts[name] = int(found.group(1))
+    floor = counts[next(iter(commands))]
+    print("  instructions (callgrind, one run each, PYTHONHASHSEED=0):")
+    for name, count in counts.items():
+        print(f"    {name:36s} {count / 1e6:7.1f} M ({count / floor:4.2f}x)")
 
 
 def bench_start_up_only(server: str, work: Path) -> None:
