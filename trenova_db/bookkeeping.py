@@ -506,9 +506,14 @@ _DIGEST = (
 def _summary_query(schema: str, audit_values: str | None) -> str:
     s = quote_ident(schema)
     audit_cte, audit_col = _audit_parts(s, audit_values)
+    # The audit row of a boot that finds nothing to do need not wait for the
+    # WAL to reach disk (a flush per service boot): losing it to a crash loses
+    # the record that nothing happened. set_config(..., true) holds for this
+    # statement's own transaction only; any later commit flushes it anyway.
+    quick = ", set_config('synchronous_commit', 'off', true)" if audit_values else ""
     return (
         f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), count(m.version), "
-        f"coalesce(bool_or(m.dirty), false), {_DIGEST} "
+        f"coalesce(bool_or(m.dirty), false), {_DIGEST}{quick} "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
         f"LEFT JOIN {s}.schema_migrations m ON true GROUP BY i.v"
     )

@@ -11,7 +11,7 @@ import enum
 import math
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -302,20 +302,44 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     if "://" in text:
-        # The patterns never cross a line, so only lines holding a URL are
-        # searched: scanning all of a 1000-row status table cost more than
-        # building it (the leading \w+ defeats the regex engine's prefix search).
-        text = "\n".join(
-            _mask_url_line(line) if "://" in line else line for line in text.split("\n")
-        )
+        text = _sub_at_schemes(_URL_PASSWORD, lambda m: m.group(1) + "***" + m.group(3), text)
+        if "%" in text:  # a query's key spelt encoded: pass%77ord=
+            text = _sub_at_schemes(_URL, lambda m: _mask_query(m.group()), text)
     return _mask_kv(text) if "password" in text.casefold() else text
 
 
-def _mask_url_line(line: str) -> str:
-    line = _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(3), line)
-    if "%" in line:  # a query's key spelt encoded: pass%77ord=
-        line = _URL.sub(lambda m: _mask_query(m.group()), line)
-    return line
+def _sub_at_schemes(
+    pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+) -> str:
+    r"""``pattern.sub(repl, text)`` for a pattern that starts with ``\w+://``,
+    tried only where a "://" is.
+
+    The regex engine has no literal to look for ahead of ``\w+``, so a plain
+    sub tries every position: a status table or JSON report of 1000 rows cost
+    more to mask than to build. A match can only start where the run of word
+    characters before a "://" starts (any later start in the run matches the
+    same rest or nothing), so each "://" is tried from there, left to right,
+    never inside a previous match: what sub itself would find.
+    """
+    out: list[str] = []
+    pos = 0
+    found = text.find("://")
+    while found != -1:
+        start = found
+        while start > pos and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1  # \w: letters, digits (any script) and "_"
+        m = pattern.match(text, start) if start < found else None
+        if m is None:
+            found = text.find("://", found + 3)
+            continue
+        out.append(text[pos : m.start()])
+        out.append(repl(m))
+        pos = m.end()
+        found = text.find("://", pos)
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def dsn_password(dsn: str | None) -> str | None:

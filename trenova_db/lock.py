@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
@@ -146,6 +147,13 @@ def lost_lock(detail: str, *, hint: str | None = None) -> LostLock:
     )
 
 
+# Connections that took, or tried to take, a run's session advisory lock:
+# closing one waits until the server has ended the session, so the lock is
+# gone when the run returns (see session._closing). Any other connection is
+# closed without waiting for that.
+LOCKING: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 class SessionLock:
     """``async with SessionLock(conn, schema, timeout):`` the lock on ``conn``,
     the connection that does the work.
@@ -183,6 +191,7 @@ class SessionLock:
         deadline = started + self.timeout
         delay = 0.02
         query = _TRY_LOCK.format(keys=lock_keys_sql(self.schema))
+        LOCKING.add(self.conn)
         while True:
             key, worker_key, acquired = await self.conn.fetchrow(query)
             self.key, self.worker_key = int(key), int(worker_key)
@@ -250,6 +259,7 @@ class SessionLock:
     async def enlist(self, conn: Any) -> None:
         await self.ensure_held()
         assert self.worker_key is not None
+        LOCKING.add(conn)
         # Never fails while we hold R: only a holder of R ever tries W exclusively.
         if not await conn.fetchval(
             "SELECT pg_try_advisory_lock_shared($1::bigint)", self.worker_key

@@ -33,7 +33,7 @@ from .config import Settings
 from .connection import connect, is_connection_loss, translate_query_error
 from .discovery import MigrationSet, discover_migrations
 from .errors import ConfigurationError, TrenovaDBError
-from .lock import RunLock, SessionLock
+from .lock import LOCKING, RunLock, SessionLock
 
 __all__ = [
     "after_loss",
@@ -117,6 +117,50 @@ async def session_with_files(
         async with session(settings, purpose, setup=setup) as conn:
             yield conn, files
         return
+    found = _discover_beside(settings)
+    opening = asyncio.ensure_future(_open(settings, purpose, None, setup))
+    try:
+        files = await found
+    except BaseException:
+        opening.cancel()
+        with contextlib.suppress(BaseException):
+            conn = await opening  # it was open already: close it unused
+            await conn.close(timeout=2)
+        raise
+    async with _closing(await opening) as conn:
+        yield conn, files
+
+
+@asynccontextmanager
+async def session_reading_files(
+    settings: Settings, purpose: str
+) -> AsyncIterator[tuple[Any, asyncio.Future[MigrationSet]]]:
+    """For work that only reads (``status``): the connection as soon as it is
+    open, and the migration files as a future the caller awaits when it needs
+    them, so discovery runs beside the first queries too, not only beside the
+    connect. A problem in the folder still wins over a connection that cannot
+    be opened: that DiscoveryError is raised.
+    """
+    found = _discover_beside(settings)
+    try:
+        conn = await _open(settings, purpose, None, True)
+    except BaseException:
+        (outcome,) = await asyncio.gather(found, return_exceptions=True)
+        if isinstance(outcome, TrenovaDBError):
+            raise outcome from None
+        raise
+    try:
+        async with _closing(conn):
+            yield conn, found
+    finally:
+        if not found.done():
+            found.cancel()
+        elif not found.cancelled():
+            found.exception()  # retrieved: no "exception was never retrieved"
+
+
+def _discover_beside(settings: Settings) -> asyncio.Future[MigrationSet]:
+    """Discovery in a thread of its own, its outcome delivered to the returned future."""
     loop = asyncio.get_running_loop()
     found: asyncio.Future[MigrationSet] = loop.create_future()
 
@@ -146,17 +190,7 @@ async def session_with_files(
     threading.Thread(
         target=context.run, args=(discover,), name="trenova-db discovery", daemon=True
     ).start()
-    opening = asyncio.ensure_future(_open(settings, purpose, None, setup))
-    try:
-        files = await found
-    except BaseException:
-        opening.cancel()
-        with contextlib.suppress(BaseException):
-            conn = await opening  # it was open already: close it unused
-            await conn.close(timeout=2)
-        raise
-    async with _closing(await opening) as conn:
-        yield conn, files
+    return found
 
 
 @asynccontextmanager
@@ -166,9 +200,15 @@ async def _closing(conn: Any) -> AsyncIterator[Any]:
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         raise translate_query_error(exc) from exc
     finally:
-        try:
-            await conn.close(timeout=5)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+        if conn in LOCKING:
+            try:
+                await conn.close(timeout=5)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+                conn.terminate()
+        else:
+            # No lock to see gone: the Terminate message is sent and the socket
+            # closed, without waiting for the server to end the session (a few
+            # ms of every no-op migrate and status, spent on the server's exit).
             conn.terminate()
 
 

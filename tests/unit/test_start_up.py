@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trenova_db.connection import plain_on_loopback
 from trenova_db.discovery import MigrationFile, history_digest
@@ -94,3 +97,48 @@ def test_the_history_digest_is_sha256_of_version_checksum_lines_in_version_order
     assert history_digest((nine, ten)) == expected
     assert history_digest([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert history_digest([nine]) == hashlib.sha256(f"9 sha256:{'b' * 64}".encode()).hexdigest()
+
+
+# -- masking URLs, searched only where a "://" is --------------------------------
+
+_TOKENS = st.sampled_from(
+    [
+        "://",
+        "postgresql",
+        "u",
+        "p",
+        "h",
+        "db",
+        ":",
+        "/",
+        "@",
+        "?",
+        "&",
+        "=",
+        "#",
+        "%",
+        "_",
+        " ",
+        "\n",
+        "\t",
+        "é",
+        "٣",
+        "5432",
+        "x-y",
+        "password",
+        "pass%77ord",
+        "'",
+    ]
+)
+
+
+@given(st.lists(_TOKENS, max_size=40).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_masking_at_each_scheme_finds_what_a_plain_sub_finds(text: str) -> None:
+    from trenova_db.config import _URL, _URL_PASSWORD, _sub_at_schemes
+
+    def star(m: re.Match[str]) -> str:
+        return f"<{m.group()}>"
+
+    for pattern in (_URL_PASSWORD, _URL):
+        assert _sub_at_schemes(pattern, star, text) == pattern.sub(star, text)

@@ -363,12 +363,15 @@ def _status(out: Output, r: StatusReport) -> None:
         for m in r.migrations
     ]
     out.table("migrations", ["version", "name", "kind", "state", "applied at", "batch"], rows)
+    states: dict[str, int] = {}  # one pass, not one per state
+    for m in r.migrations:
+        states[m.state] = states.get(m.state, 0) + 1
     out.line(
-        f"migrations: {r.count('applied')} applied, {r.count('pending')} pending"
+        f"migrations: {states.get('applied', 0)} applied, {states.get('pending', 0)} pending"
         + "".join(
-            f", {r.count(s)} {s}"
+            f", {states[s]} {s}"
             for s in ("dirty", "drift", "missing", "out-of-order")
-            if r.count(s)
+            if s in states
         )
     )
     if r.seeds:
