@@ -106,7 +106,9 @@ def _settled(summary: HistorySummary, files: MigrationSet) -> bool:
     files are applied, unchanged, none dirty, the tables current (what
     ``_nothing_to_do`` would conclude from the whole history)."""
     return (
-        summary.internal_version == bookkeeping.CURRENT_VERSION
+        # Tables newer than this version knows (a rolling deploy: old replicas
+        # boot beside a new one that upgraded them) need nothing from it either.
+        summary.internal_version >= bookkeeping.CURRENT_VERSION
         and not summary.dirty
         and summary.applied == len(files.migrations)
         and summary.digest == history_digest(files.migrations)

@@ -221,6 +221,22 @@ def test_a_no_op_migrate_sends_one_statement_without_tls(
     assert outcomes(trenova_database) == [("migrate", "success"), ("migrate", "noop")]
 
 
+def test_tables_newer_than_this_version_still_make_a_one_statement_no_op(
+    trenova_database: str, migrations: Make
+) -> None:
+    """A rolling deploy: a newer replica upgraded the bookkeeping tables; the
+    older ones still boot on one statement, not through the lock."""
+    folder = migrations(FILES)
+    run(lambda: migrate(trenova_database, migrations_dir=folder))
+    query(
+        trenova_database,
+        f"INSERT INTO trenova_db_versions (version) VALUES ({CURRENT_VERSION + 1})",
+    )
+    noop = on_the_wire(trenova_database, lambda url: migrate(url, migrations_dir=folder))
+    assert noop.statements == ["Q"]
+    assert outcomes(trenova_database)[-1] == ("migrate", "noop")
+
+
 def test_a_url_asking_for_tls_preference_still_asks_the_server(
     trenova_database: str, migrations: Make
 ) -> None:
