@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
 from .audit import find_abandoned
@@ -24,7 +23,7 @@ from .reports import (
     SetupReport,
     StatusReport,
 )
-from .session import audited, locked, session, session_reading_files
+from .session import audited, locked, session, session_with_files
 
 __all__ = ["run_full_status", "run_reset", "run_setup"]
 
@@ -40,8 +39,8 @@ async def run_full_status(
 
         require_seeds_dir(settings.seeds_dir)
     if conn is None:
-        # Discovery runs while the connection opens and the first queries run.
-        async with session_reading_files(settings, "status") as (own, files):
+        # Discovery runs while the connection opens (session_with_files).
+        async with session_with_files(settings, "status") as (own, files):
             report, seed_problems = await _status_on(settings, own, files, include_seeds)
     else:
         report, seed_problems = await _status_on(settings, conn, None, include_seeds)
@@ -49,10 +48,7 @@ async def run_full_status(
 
 
 async def _status_on(
-    settings: Settings,
-    conn: Any,
-    files: MigrationSet | Awaitable[MigrationSet] | None,
-    include_seeds: bool,
+    settings: Settings, conn: Any, files: MigrationSet | None, include_seeds: bool
 ) -> tuple[StatusReport, list[str]]:
     seed_problems: list[str] = []
     report = await run_status(settings, conn=conn, files=files)

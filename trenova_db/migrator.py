@@ -17,7 +17,6 @@ The order of operations is the safety story:
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -48,7 +47,6 @@ from .session import (
     locked,
     refused_row,
     session,
-    session_reading_files,
     session_with_files,
 )
 from .stores import MigrationStore
@@ -684,28 +682,21 @@ async def _repair(
 
 
 async def run_status(
-    settings: Settings,
-    *,
-    conn: Any | None = None,
-    files: MigrationSet | Awaitable[MigrationSet] | None = None,
+    settings: Settings, *, conn: Any | None = None, files: MigrationSet | None = None
 ) -> StatusReport:
-    """The migrations' status; on ``conn`` and with ``files`` when the caller has
-    them (or will: an awaitable is awaited once the queries are sent)."""
+    """The migrations' status; on ``conn`` and with ``files`` when the caller has them."""
     from .foreign import refuse_if_foreign
     from .lease import lock_holder
     from .plan import make_plan, status_items
 
     if conn is None:
-        async with session_reading_files(settings, "status") as (own, found):
+        async with session_with_files(settings, "status", files) as (own, found):
             return await run_status(settings, conn=own, files=found)
+    if files is None:
+        files = discover_migrations(settings.migrations_dir)
     history = await MigrationStore(settings.schema).read(conn)
     if history.internal_version <= 0:
         await refuse_if_foreign(conn, settings.schema, "status")
-    lock = await lock_holder(conn, settings.schema)
-    if files is None:
-        files = discover_migrations(settings.migrations_dir)
-    elif not isinstance(files, MigrationSet):
-        files = await files
     plan = make_plan(files, history, allow_out_of_order=False)
     return StatusReport(
         database=settings.masked_url,
@@ -714,6 +705,6 @@ async def run_status(
         migrations=status_items(files, history),
         problems=plan.problems,
         ignored_files=list(files.ignored),
-        lock=lock,
+        lock=await lock_holder(conn, settings.schema),
         connection=pooler.pooling(conn).describe(),
     )

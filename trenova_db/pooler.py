@@ -53,7 +53,6 @@ and is run as transaction pooling, which is correct in both modes;
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import math
 import time
@@ -234,11 +233,18 @@ async def copy_rows(conn: Any, query: str) -> list[list[str | None]]:
     prepared statement, so safe on any pooled connection before ``setup``."""
     from .bookkeeping import NULL, _unescape
 
-    buffer = io.BytesIO()
-    await conn.copy_from_query(query, output=buffer)
+    chunks: list[bytes] = []
+
+    async def collect(data: bytes) -> None:
+        # A coroutine function, not a file object: asyncpg hands a file object
+        # each chunk through run_in_executor, starting (and at the end of the
+        # run, joining) a thread pool for a one-row answer.
+        chunks.append(data)
+
+    await conn.copy_from_query(query, output=collect)
     return [
         [None if x == NULL else _unescape(x) for x in line.split("\t")]
-        for line in buffer.getvalue().decode("utf-8").splitlines()
+        for line in b"".join(chunks).decode("utf-8").splitlines()
     ]
 
 

@@ -131,34 +131,6 @@ async def session_with_files(
         yield conn, files
 
 
-@asynccontextmanager
-async def session_reading_files(
-    settings: Settings, purpose: str
-) -> AsyncIterator[tuple[Any, asyncio.Future[MigrationSet]]]:
-    """For work that only reads (``status``): the connection as soon as it is
-    open, and the migration files as a future the caller awaits when it needs
-    them, so discovery runs beside the first queries too, not only beside the
-    connect. A problem in the folder still wins over a connection that cannot
-    be opened: that DiscoveryError is raised.
-    """
-    found = _discover_beside(settings)
-    try:
-        conn = await _open(settings, purpose, None, True)
-    except BaseException:
-        (outcome,) = await asyncio.gather(found, return_exceptions=True)
-        if isinstance(outcome, TrenovaDBError):
-            raise outcome from None
-        raise
-    try:
-        async with _closing(conn):
-            yield conn, found
-    finally:
-        if not found.done():
-            found.cancel()
-        elif not found.cancelled():
-            found.exception()  # retrieved: no "exception was never retrieved"
-
-
 def _discover_beside(settings: Settings) -> asyncio.Future[MigrationSet]:
     """Discovery in a thread of its own, its outcome delivered to the returned future."""
     loop = asyncio.get_running_loop()
