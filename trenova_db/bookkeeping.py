@@ -54,7 +54,8 @@ def quote_literal(value: str | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _internal_migrations(s: str) -> list[tuple[int, str]]:
+def _internal_migrations(schema: str) -> list[tuple[int, str]]:
+    s = quote_ident(schema)
     return [
         (
             1,
@@ -102,8 +103,11 @@ def _internal_migrations(s: str) -> list[tuple[int, str]]:
             """,
         ),
         # The lease lock (trenova_db.lease). IF NOT EXISTS: a run behind a
-        # transaction pooler creates it before it can hold any lock.
-        (2, lock_table_sql(s)),
+        # transaction pooler creates it before it can hold any lock: both
+        # under the same transaction-level lock (lock_table_guard), or a
+        # direct runner's upgrade and a pooled runner's first lease race on
+        # the catalog (duplicate key in pg_type_typname_nsp_index).
+        (2, f"{lock_table_guard(schema)};\n{lock_table_sql(s)}"),
         # The abandoned-runs query (trenova_db.audit): `running` rows only, a
         # handful, while the table grows by a row per run. Partial, so it stays
         # that small; on id, the order the query reads them in.
@@ -113,6 +117,13 @@ def _internal_migrations(s: str) -> list[tuple[int, str]]:
             f"ON {s}.trenova_db_audit (id) WHERE outcome = 'running'",
         ),
     ]
+
+
+def lock_table_guard(schema: str) -> str:
+    """The statement that serialises creating the lease table (held to the end
+    of the transaction, so it works through any pooler)."""
+    key = quote_literal(f"trenova-db/{schema}/trenova_db_lock")
+    return f"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))"
 
 
 def lock_table_sql(s: str) -> str:
@@ -252,7 +263,7 @@ async def ensure_bookkeeping(conn: Any, schema: str) -> int:
     except asyncpg.InsufficientPrivilegeError as exc:
         raise _no_privilege(schema, exc) from exc
     found = await conn.fetchval(f"SELECT coalesce(max(version), 0) FROM {s}.trenova_db_versions")
-    for version, sql in _internal_migrations(s):
+    for version, sql in _internal_migrations(schema):
         if version <= found:
             continue
         try:

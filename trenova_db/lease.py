@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from .audit import heartbeat, host
-from .bookkeeping import lock_table_sql, quote_ident, quote_literal
+from .bookkeeping import lock_table_guard, lock_table_sql, quote_ident, quote_literal
 from .errors import LockTimeout, QueryFailed
 from .lock import lock_keys_sql, lost_lock
 
@@ -95,14 +95,11 @@ def _take_sql(s: str, schema: str) -> str:
 
 def _bootstrap_sql(schema: str) -> str:
     s = quote_ident(schema)
-    key = quote_literal(f"trenova-db/{schema}/trenova_db_lock")
-    # A transaction-level advisory lock serialises concurrent first runs
-    # (CREATE TABLE IF NOT EXISTS races on the catalog otherwise); it ends
-    # with the transaction, so it works through any pooler.
-    return (
-        f"BEGIN;\nSELECT pg_advisory_xact_lock(hashtextextended({key}, 0));\n"
-        f"{lock_table_sql(s)};\nCOMMIT;"
-    )
+    # A transaction-level advisory lock serialises concurrent first runs, and
+    # a direct runner's upgrade to bookkeeping version 2 (CREATE TABLE IF NOT
+    # EXISTS races on the catalog otherwise); it ends with the transaction, so
+    # it works through any pooler.
+    return f"BEGIN;\n{lock_table_guard(schema)};\n{lock_table_sql(s)};\nCOMMIT;"
 
 
 async def live_lease(conn: Any, schema: str) -> bool:

@@ -140,7 +140,7 @@ def _version_2(url: str) -> None:
         f"CREATE TABLE {s}.trenova_db_versions (version integer PRIMARY KEY, "
         "applied_at timestamptz NOT NULL DEFAULT now())"
     ]
-    for version, statement in bookkeeping._internal_migrations(s)[:2]:
+    for version, statement in bookkeeping._internal_migrations("public")[:2]:
         sql += [statement, f"INSERT INTO {s}.trenova_db_versions (version) VALUES ({version})"]
     execute(url, ";\n".join(sql))
 
@@ -260,3 +260,50 @@ def test_a_user_who_may_not_add_the_index_runs_on_and_the_owner_adds_it_later(
         ]
     finally:
         execute(trenova_database, f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+
+
+def test_creating_the_lease_table_in_an_upgrade_waits_for_a_pooled_runner_creating_it(
+    migrations: Make, trenova_database: str
+) -> None:
+    """A direct runner's upgrade to version 2 and a pooled runner's first lease
+    both create trenova_db_lock: both take the same transaction-level lock
+    first, or CREATE TABLE IF NOT EXISTS races on the catalog."""
+    import anyio
+
+    folder = migrations({"000001_a.tx.up.sql": "CREATE TABLE a (id int);"})
+    # what a pooled runner's first lease takes (lease._bootstrap_sql)
+    guard = "SELECT pg_advisory_xact_lock(hashtextextended('trenova-db/public/trenova_db_lock', 0))"
+
+    async def scenario() -> list[str]:
+        events: list[str] = []
+        holder = await asyncpg.connect(trenova_database)
+        # pg_stat_activity is a snapshot per transaction: watched from outside it.
+        observer = await asyncpg.connect(trenova_database)
+        try:
+            tx = holder.transaction()
+            await tx.start()
+            await holder.execute(guard)  # a pooled runner, mid-bootstrap
+
+            async def upgrade() -> None:
+                await trenova_db.migrate(trenova_database, migrations_dir=folder)
+                events.append("migrated")
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(upgrade)
+                waiting = "0"
+                for _ in range(200):  # until the upgrade waits on the guard
+                    waiting = await observer.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                    )
+                    if waiting:
+                        break
+                    await anyio.sleep(0.02)
+                events.append(f"waiting {waiting}")
+                await tx.commit()
+        finally:
+            await holder.close()
+            await observer.close()
+        return events
+
+    assert run(scenario) == ["waiting 1", "migrated"]
