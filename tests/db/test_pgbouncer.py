@@ -368,11 +368,10 @@ def test_a_killed_runners_lease_keeps_others_out_until_its_work_has_ended(
     assert lease_rows(db) == []
 
 
+@pytest.mark.parametrize("bouncer", ["session"], indirect=True)  # about session pooling
 def test_session_pooling_is_detected_and_run_with_the_session_lock(
     db: Db, tmp_path: Path, cli: Cli
 ) -> None:
-    if db.mode != "session":
-        pytest.skip("about session pooling")
 
     async def detect() -> pooler.Pooling:
         conn = await connect(db.pooled, lock_timeout=3)
@@ -479,11 +478,11 @@ def test_a_run_killed_behind_the_pooler_is_reported_and_recorded_abandoned(
     ]
 
 
+# Session pooling keeps session settings: only transaction pooling needs this.
+@pytest.mark.parametrize("bouncer", ["transaction"], indirect=True)
 def test_a_statement_that_must_run_alone_keeps_its_timeouts_behind_a_transaction_pooler(
     db: Db, tmp_path: Path
 ) -> None:
-    if db.mode != "transaction":
-        pytest.skip("session pooling keeps session settings")
     sql = write_migrations(
         tmp_path / "sql",
         {
