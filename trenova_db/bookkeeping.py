@@ -345,7 +345,6 @@ def _unescape(field: str) -> str:
 
 
 _LEAN = "m.version, m.name, m.kind, m.checksum, m.dirty, m.statements_done, m.error, m.batch"
-_FULL = _LEAN + ", extract(epoch FROM m.applied_at), m.applied_by, m.duration_ms"
 
 
 def _audit_parts(s: str, audit_values: str | None) -> tuple[str, str]:
@@ -381,11 +380,11 @@ async def _copy_lines(conn: Any, query: str) -> list[str]:
     return b"".join(chunks).decode("utf-8").splitlines()
 
 
-def _history_query(schema: str, audit_values: str | None, *, full: bool) -> str:
+def _history_query(schema: str, audit_values: str | None) -> str:
     s = quote_ident(schema)
     audit_cte, audit_col = _audit_parts(s, audit_values)
     return (
-        f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), {_FULL if full else _LEAN} "
+        f"{audit_cte}SELECT {audit_col}, i.v, pg_backend_pid(), {_LEAN} "
         f"FROM (SELECT max(version) AS v FROM {s}.trenova_db_versions) i "
         f"LEFT JOIN {s}.schema_migrations m ON true ORDER BY m.version"
     )
@@ -396,19 +395,19 @@ async def read_history(
 ) -> History:
     """The whole history. internal_version 0 = no tables yet.
 
+    ``full`` (status, rollback, repair, the run under the lock: sessions whose
+    pooler is known): a prepared query whose rows the driver decodes in C,
+    half the CPU of parsing COPY text for a long history, for a second round
+    trip. ``full=False`` (migrate before the pooler is known): one COPY over
+    the simple protocol, without the columns only reports need, parsed here;
     ``audit_values`` (a rendered VALUES tuple) inserts an audit row in the same
-    statement, so even the no-op path is audited without a second round trip.
-    ``full=False`` skips the columns only reports need (the boot-time path).
-
-    With ``audit_values`` or ``full=False`` (migrate: maybe before the pooler
-    is known), one COPY over the simple protocol, parsed here; a plain full
-    read (status, rollback, repair: on sessions set up at connect) is a
-    prepared query whose rows the driver decodes in C, half the CPU for a
-    long history, for a second round trip.
+    statement.
     """
-    if full and audit_values is None:
+    if full:
+        if audit_values is not None:
+            raise ValueError("an audit row travels with the lean read only (full=False)")
         return await _fetch_history(conn, schema)
-    query = _history_query(schema, audit_values, full=full)
+    query = _history_query(schema, audit_values)
     try:
         lines = await _copy_lines(conn, query)
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
@@ -421,7 +420,7 @@ async def read_history(
     audit_id: int | None = None
     backend_pid: int | None = None
     for line in lines:
-        # Inline tests, not a call per field: 1000 rows of 12 fields on status.
+        # Inline tests, not a call per field: a long history has 1000 rows.
         f = [None if x == NULL else _unescape(x) if "\\" in x else x for x in line.split("\t")]
         audit_id = int(f[0]) if f[0] is not None else None
         internal_version = int(f[1]) if f[1] is not None else 0
@@ -438,10 +437,6 @@ async def read_history(
             statements_done=int(f[7] or 0),
             error=f[8],
             batch=int(f[9] or 0),
-            # status reads every row in full: built once, not built and replaced
-            applied_at=datetime.fromtimestamp(float(f[10] or 0), tz=UTC) if full else None,
-            applied_by=(f[11] or "") if full else None,
-            duration_ms=int(f[12] or 0) if full else None,
         )
         applied.append(row)
     return History(

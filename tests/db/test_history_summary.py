@@ -200,6 +200,33 @@ def test_a_dirty_row_shows_in_the_summary(trenova_database: str, migrations: Mak
     assert (summary.applied, summary.dirty) == (3, True)
 
 
+def test_the_no_op_audit_row_skips_the_wal_flush_for_its_own_transaction_only(
+    trenova_database: str, migrations: Make
+) -> None:
+    """The summary that inserts the no-op's audit row turns synchronous_commit
+    off for that statement's transaction: the session keeps it on for every
+    later commit (a run that finds work must still commit durably)."""
+    from trenova_db.audit import audit_values
+
+    folder = migrations(FILES)
+    run(lambda: migrate(trenova_database, migrations_dir=folder))
+
+    async def summary_then_setting() -> tuple[Any, str]:
+        conn = await asyncpg.connect(trenova_database)
+        try:
+            summary = await read_summary(
+                conn, "public", audit_values=audit_values("migrate", "test", "noop", {})
+            )
+            return summary, await conn.fetchval("SHOW synchronous_commit")
+        finally:
+            await conn.close()
+
+    summary, setting = run(summary_then_setting)
+    assert summary.audit_id is not None
+    assert setting == "on"
+    assert outcomes(trenova_database)[-1] == ("migrate", "noop")
+
+
 # --- the no-op migrate on the wire -----------------------------------------------
 
 
