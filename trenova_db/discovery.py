@@ -213,27 +213,6 @@ def _read(directory: str, filename: str, problems: list[str]) -> tuple[str, str]
     return text, "sha256:" + hashlib.sha256(normalised).hexdigest()
 
 
-def _checksum(
-    cache: FileCache, folder: str, dir_fd: int, filename: str, problems: list[str]
-) -> tuple[str | None, str | None]:
-    """(checksum, SQL) of an up file: the SQL is None when the checksum came from
-    the cache (the file unchanged since it was last read; see filecache)."""
-    try:
-        st = os.stat(filename, dir_fd=dir_fd)  # relative to the folder: no path to build
-    except OSError as exc:
-        problems.append(f"{filename}: cannot read file ({exc.strerror or exc})")
-        return None, None
-    cached = cache.get(filename, st)
-    if isinstance(cached, str):
-        return cached, None
-    read_at = now()
-    read = _read(folder, filename, problems)
-    if read is None:
-        return None, None
-    cache.put(filename, st, read[1], read_at)
-    return read[1], read[0]
-
-
 def discover_migrations(directory: Path) -> MigrationSet:
     """Read and validate every migration in ``directory``.
 
@@ -260,27 +239,26 @@ def _discover(directory: Path) -> MigrationSet:
         )
     folder = str(directory)
     cache = FileCache("migrations.2", folder)
-    with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if not e.is_dir())
-    # The same names as last time lay out the same migrations: the pairing
-    # below is only redone when a file was added, removed or renamed.
-    found = cache.derived("layout", names)
-    if found is None:
-        problems: list[str] = []
-        found = _layout(names, problems)
-        if not problems:
-            cache.derive("layout", names, found)
-    else:
-        problems = []
-    layout, ignored = found
-
-    migrations: list[MigrationFile] = []
+    problems: list[str] = []
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        for version, name, kind, up_file, down_file, down_kind in layout:
-            checksum, text = _checksum(cache, folder, dir_fd, up_file, problems)
-            if checksum is None:
+        layout, ignored = _listing(cache, folder, dir_fd, problems)
+        migrations: list[MigrationFile] = []
+        ups = [up_file for _, _, _, up_file, _, _ in layout]
+        for (version, name, kind, up_file, down_file, down_kind), (st, checksum) in zip(
+            layout, cache.get_all(dir_fd, ups), strict=True
+        ):
+            if isinstance(st, OSError):
+                problems.append(f"{up_file}: cannot read file ({st.strerror or st})")
                 continue
+            text = None
+            if not isinstance(checksum, str):  # changed since it was last read, or new
+                read_at = now()
+                read = _read(folder, up_file, problems)
+                if read is None:
+                    continue
+                text, checksum = read
+                cache.put(up_file, st, checksum, read_at)
             migration = MigrationFile(
                 version=version,
                 name=name,
@@ -303,6 +281,31 @@ def _discover(directory: Path) -> MigrationSet:
             hint="fix or rename the files listed; nothing was applied",
         )
     return MigrationSet(directory=directory, migrations=tuple(migrations), ignored=ignored)
+
+
+def _listing(
+    cache: FileCache, folder: str, dir_fd: int, problems: list[str]
+) -> tuple[tuple[Layout, ...], tuple[str, ...]]:
+    """The folder's migrations as its names lay them out, and the names that are
+    none (naming problems appended to ``problems``).
+
+    Creating, deleting or renaming a file in a folder moves the folder's own
+    mtime and ctime, so a folder unchanged since it was last listed (the
+    cache's rule, as for files) holds the same names: the listing, sorting
+    and pairing of 2000 names is skipped (git's untracked cache relies on
+    the same). A folder that changed is listed and paired again.
+    """
+    read_at = now()
+    folder_stat = os.fstat(dir_fd)
+    listed = cache.get(".", folder_stat)  # "." is no file's name: the folder's own entry
+    if isinstance(listed, tuple):
+        return listed
+    with os.scandir(dir_fd) as entries:
+        names = sorted(e.name for e in entries if not e.is_dir())
+    found = _layout(names, problems)
+    if not problems:
+        cache.put(".", folder_stat, found, read_at)
+    return found
 
 
 def _layout(names: list[str], problems: list[str]) -> tuple[tuple[Layout, ...], tuple[str, ...]]:

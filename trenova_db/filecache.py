@@ -31,6 +31,7 @@ import marshal
 import os
 import stat
 import time
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["RACY_SECONDS", "FileCache", "cache_dir"]
@@ -122,6 +123,36 @@ class FileCache:
         ):
             return None
         return entry[1]
+
+    def get_all(
+        self, dir_fd: int, names: Sequence[str]
+    ) -> list[tuple[os.stat_result | OSError, Any | None]]:
+        """``get`` for many files of the folder open as ``dir_fd``: for each name,
+        its stat (or the OSError that stat raised) and the stored value (None
+        unless unchanged). One loop here instead of a call per file: a no-op
+        run over 1000 migrations checks 1000 files."""
+        self._seen.update(names)
+        entries = self._entries
+        stat = os.stat
+        found: list[tuple[os.stat_result | OSError, Any | None]] = []
+        for name in names:
+            try:
+                st = stat(name, dir_fd=dir_fd)
+            except OSError as exc:
+                found.append((exc, None))
+                continue
+            entry = entries.get(name)
+            if entry is not None and entry[0] == (
+                st.st_dev,
+                st.st_ino,
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+            ):
+                found.append((st, entry[1]))
+            else:
+                found.append((st, None))
+        return found
 
     def put(self, name: str, st: os.stat_result, value: Any, read_at: float) -> None:
         """Keep ``value``, computed from the content read at ``read_at`` (time.time()),

@@ -46,7 +46,15 @@ from .lock import lock_keys_sql, lost_lock
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["LeaseLock", "describe_lease", "live_lease", "lock_holder"]
+__all__ = [
+    "LeaseLock",
+    "advisory_holder",
+    "advisory_lock_rows",
+    "describe_lease",
+    "lease_text",
+    "live_lease",
+    "lock_holder",
+]
 
 KEY = "schema_migrations"
 DEFAULT_TTL = 15.0  # seconds a lease lives without renewal (renewed every fifth of it)
@@ -132,9 +140,11 @@ async def describe_lease(conn: Any, schema: str) -> str | None:
         )
     except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         return None
-    if row is None:
-        return None
-    holder, pid, where, since, left = row
+    return None if row is None else lease_text(*row)
+
+
+def lease_text(holder: str, pid: int, where: str, since: Any, left: Any) -> str:
+    """The lock line of ``status`` for a lease row (``left``: seconds until it expires)."""
     since_text = since.strftime("%Y-%m-%d %H:%M:%S %Z") if since else "?"
     state = (
         f"expires in {float(left):.0f}s"
@@ -147,19 +157,26 @@ async def describe_lease(conn: Any, schema: str) -> str | None:
     )
 
 
-_ADVISORY_HOLDER = """
-SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
-       a.backend_start, coalesce(a.state, '')
-FROM (SELECT hashtextextended('trenova-db/' || current_database() || '/' || $1
-                              || '/schema_migrations', 0) & x'ffffffffffffffff'::bigint AS k) k
-JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.classid::bigint = (k.k >> 32) & x'ffffffff'::bigint
-  AND l.objid::bigint = k.k & x'ffffffff'::bigint
-JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.pid <> pg_backend_pid()
-LIMIT 1
-"""
+def advisory_lock_rows(schema_param: str) -> str:
+    """FROM/WHERE of the granted pg_locks rows of the migration advisory lock
+    held by other sessions (alias ``l``); ``schema_param`` is the schema's
+    placeholder (``$1``): the key as lock.lock_keys_sql computes it."""
+    return (
+        "FROM (SELECT hashtextextended('trenova-db/' || current_database() || '/' || "
+        f"{schema_param} || '/schema_migrations', 0) & x'ffffffffffffffff'::bigint AS k) k "
+        "JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid::bigint = (k.k >> 32) & x'ffffffff'::bigint "
+        "AND l.objid::bigint = k.k & x'ffffffff'::bigint "
+        "AND l.pid <> pg_backend_pid()"
+    )
+
+
+_ADVISORY_HOLDER = (
+    "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'), "
+    f"a.backend_start, coalesce(a.state, '') {advisory_lock_rows('$1')} "
+    "JOIN pg_stat_activity a ON a.pid = l.pid LIMIT 1"
+)
 
 
 async def lock_holder(conn: Any, schema: str) -> str | None:
@@ -168,6 +185,11 @@ async def lock_holder(conn: Any, schema: str) -> str | None:
     lease = await describe_lease(conn, schema)
     if lease is not None:
         return lease
+    return await advisory_holder(conn, schema)
+
+
+async def advisory_holder(conn: Any, schema: str) -> str | None:
+    """Who holds the session advisory lock of ``schema``'s migrations, or None."""
     row = await conn.fetchrow(_ADVISORY_HOLDER, schema)
     if row is None:
         return None

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .audit import find_abandoned
 from .bookkeeping import quote_ident
 from .config import Settings
 from .discovery import MigrationSet
 from .errors import ForeignHistory, Refused, TrenovaDBError
 from .foreign import retarget
-from .migrator import audit_refused, run_migrate, run_status
+from .migrator import audit_refused, run_migrate, status_with_extras
 from .plan import summarise_status
 from .reports import (
     Ask,
@@ -51,12 +50,17 @@ async def _status_on(
     settings: Settings, conn: Any, files: MigrationSet | None, include_seeds: bool
 ) -> tuple[StatusReport, list[str]]:
     seed_problems: list[str] = []
-    report = await run_status(settings, conn=conn, files=files)
-    report.abandoned = [a.describe() for a in await find_abandoned(conn, settings.schema)]
-    if include_seeds and settings.seeds_dir.is_dir():
+    with_seeds = include_seeds and settings.seeds_dir.is_dir()
+    report, extras = await status_with_extras(
+        settings,
+        conn,
+        files,
+        seeds_environment=settings.environment.value if with_seeds else None,
+    )
+    if with_seeds:
         from .seeding.inventory import seed_status
 
-        report.seeds, seed_problems = await seed_status(conn, settings)
+        report.seeds, seed_problems = await seed_status(conn, settings, history=extras.seed_history)
         report.problems.extend(seed_problems)
     return report, seed_problems
 

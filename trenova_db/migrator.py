@@ -56,6 +56,7 @@ from .stores import MigrationStore
 if TYPE_CHECKING:
     from .apply import Applier
     from .plan import Plan
+    from .status_extras import StatusExtras
 
 __all__ = [
     "audit_refused",
@@ -65,6 +66,7 @@ __all__ = [
     "run_rollback",
     "run_status",
     "session",
+    "status_with_extras",
 ]
 
 DEFAULT_MAX_ROLLBACK = 10
@@ -685,26 +687,43 @@ async def run_status(
     settings: Settings, *, conn: Any | None = None, files: MigrationSet | None = None
 ) -> StatusReport:
     """The migrations' status; on ``conn`` and with ``files`` when the caller has them."""
-    from .foreign import refuse_if_foreign
-    from .lease import lock_holder
-    from .plan import make_plan, status_items
-
     if conn is None:
         async with session_with_files(settings, "status", files) as (own, found):
             return await run_status(settings, conn=own, files=found)
+    report, _ = await status_with_extras(settings, conn, files, seeds_environment=None)
+    return report
+
+
+async def status_with_extras(
+    settings: Settings, conn: Any, files: MigrationSet | None, *, seeds_environment: str | None
+) -> tuple[StatusReport, StatusExtras]:
+    """The migrations' status, and what else status shows (the seeds' history
+    of ``seeds_environment`` among it, when given), read on ``conn``."""
+    from .foreign import refuse_if_foreign
+    from .plan import make_plan, status_items
+    from .status_extras import read_status_extras
+
     if files is None:
         files = discover_migrations(settings.migrations_dir)
     history = await MigrationStore(settings.schema).read(conn)
     if history.internal_version <= 0:
         await refuse_if_foreign(conn, settings.schema, "status")
+    extras = await read_status_extras(
+        conn,
+        settings.schema,
+        environment=seeds_environment,
+        internal_version=history.internal_version,
+    )
     plan = make_plan(files, history, allow_out_of_order=False)
-    return StatusReport(
+    report = StatusReport(
         database=settings.masked_url,
         schema=settings.schema,
         environment=settings.environment.value,
         migrations=status_items(files, history),
         problems=plan.problems,
         ignored_files=list(files.ignored),
-        lock=await lock_holder(conn, settings.schema),
+        lock=extras.lock,
+        abandoned=[a.describe() for a in extras.abandoned],
         connection=pooler.pooling(conn).describe(),
     )
+    return report, extras

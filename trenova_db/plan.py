@@ -206,20 +206,31 @@ def _migration_finding(m: MigrationItem) -> StatusFinding | None:
     return None
 
 
+_APPLIED_STATES = frozenset({"applied", "drift", "dirty", "missing"})
+_PENDING_STATES = frozenset({"pending", "out-of-order"})
+_FINDING_STATES = frozenset({"dirty", "drift", "missing", "out-of-order"})
+
+
 def summarise_status(report: StatusReport, *, seed_problems: Sequence[str] = ()) -> StatusReport:
     """Fill the counts, the pending lists and one finding (with its fix) per problem.
 
     ``seed_problems``: the seed folder's own problems (a stale registry, a
     dependency cycle or unknown name), which belong to no single seed row.
     """
-    applied = [m for m in report.migrations if m.state in ("applied", "drift", "dirty", "missing")]
-    pending = [m for m in report.migrations if m.state in ("pending", "out-of-order")]
-    report.current_version = max((m.version for m in applied), default=None)
+    migrations = report.migrations
+    applied = [m.version for m in migrations if m.state in _APPLIED_STATES]
+    report.pending = [m.version for m in migrations if m.state in _PENDING_STATES]
+    report.current_version = max(applied, default=None)
     report.applied_count = len(applied)
-    report.pending_count = len(pending)
-    report.pending = [m.version for m in pending]
+    report.pending_count = len(report.pending)
     report.pending_seeds = [s.name for s in report.seeds if s.state == "pending"]
-    findings = [f for f in map(_migration_finding, report.migrations) if f is not None]
+    # Only the rows in a state that has a finding are looked at twice (1000
+    # applied rows would each format a label for nothing).
+    findings = [
+        f
+        for f in map(_migration_finding, [m for m in migrations if m.state in _FINDING_STATES])
+        if f is not None
+    ]
     for s in report.seeds:
         if s.state == "modified":
             findings.append(

@@ -50,6 +50,9 @@ def old(st: os.stat_result) -> float:
 
 
 def cache_files(home: Path, prefix: str) -> list[str]:
+    """The cache's files of one purpose ([] when nothing was ever kept)."""
+    if not home.exists():
+        return []
     return sorted(name for name in os.listdir(home) if name.startswith(prefix))
 
 
@@ -484,3 +487,107 @@ def test_an_edited_seed_is_scanned_again_with_a_warm_cache(
         "two",
         sha(SEED.format(name="users", description="two")),
     )
+
+
+# --- the folder's own listing -----------------------------------------------------
+
+
+def forbid_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_scandir(path: object) -> None:
+        raise AssertionError("the folder was listed")
+
+    monkeypatch.setattr("trenova_db.discovery.os.scandir", no_scandir)
+
+
+def test_an_unchanged_folder_is_not_listed_again(
+    cache_home: Path, folder: Path, later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_migrations(
+        folder,
+        {
+            "000001_a.tx.up.sql": "SELECT 1;\n",
+            "000001_a.tx.down.sql": "SELECT -1;\n",
+            "000002_b.up.sql": "SELECT 2;\n",
+            "notes.txt": "not a migration\n",
+        },
+    )
+    cold = discover_migrations(folder)
+    with monkeypatch.context() as patched:
+        forbid_listing(patched)
+        warm = discover_migrations(folder)
+    assert warm == cold
+    assert [
+        (m.version, m.name, m.kind, m.up_file, m.down_file, m.down_kind) for m in warm.migrations
+    ] == [
+        (1, "a", "tx", "000001_a.tx.up.sql", "000001_a.tx.down.sql", "tx"),
+        (2, "b", "notx", "000002_b.up.sql", None, None),
+    ]
+    assert warm.ignored == ("notes.txt",)
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "renamed"])
+def test_a_file_added_removed_or_renamed_is_seen_with_a_warm_cache(
+    cache_home: Path, folder: Path, later: None, change: str
+) -> None:
+    write_migrations(
+        folder, {"000001_a.tx.up.sql": "SELECT 1;\n", "000002_b.up.sql": "SELECT 2;\n"}
+    )
+    discover_migrations(folder)
+    assert [m.version for m in discover_migrations(folder).migrations] == [1, 2]
+    if change == "added":
+        (folder / "000003_c.up.sql").write_text("SELECT 3;\n", encoding="utf-8")
+        expected = [(1, "a"), (2, "b"), (3, "c")]
+    elif change == "removed":
+        (folder / "000002_b.up.sql").unlink()
+        expected = [(1, "a")]
+    else:
+        (folder / "000002_b.up.sql").rename(folder / "000007_b.up.sql")
+        expected = [(1, "a"), (7, "b")]
+    assert [(m.version, m.name) for m in discover_migrations(folder).migrations] == expected
+
+
+def test_a_folder_listed_in_its_racy_window_is_listed_again(
+    cache_home: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real clock: the folder was just written, so its listing is not kept."""
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    discover_migrations(folder)
+    listed: list[object] = []
+    real = os.scandir
+
+    def counting(path: int) -> object:
+        listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr("trenova_db.discovery.os.scandir", counting)
+    assert [m.version for m in discover_migrations(folder).migrations] == [1]
+    assert len(listed) == 1
+
+
+def test_get_all_reports_each_file_s_stat_error_and_unchanged_value(
+    cache_home: Path, folder: Path
+) -> None:
+    for name in ("a.sql", "b.sql", "c.sql"):
+        (folder / name).write_text(name, encoding="utf-8")
+    st = {name: (folder / name).stat() for name in ("a.sql", "b.sql", "c.sql")}
+    first = FileCache("test", str(folder))
+    first.put("a.sql", st["a.sql"], "value of a", old(st["a.sql"]))
+    first.put("c.sql", st["c.sql"], "value of c", old(st["c.sql"]))
+    first.save()
+    rewrite(folder / "c.sql", "C.sql")
+    cache = FileCache("test", str(folder))
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        found = cache.get_all(fd, ["a.sql", "b.sql", "c.sql", "gone.sql"])
+    finally:
+        os.close(fd)
+    assert [type(s).__name__ for s, _ in found] == [
+        "stat_result",
+        "stat_result",
+        "stat_result",
+        "FileNotFoundError",
+    ]
+    assert [value for _, value in found] == ["value of a", None, None, None]
+    assert found[0][0].st_ino == st["a.sql"].st_ino  # type: ignore[union-attr]
+    cache.save()  # every name asked for counts as seen: a.sql's value is kept
+    assert FileCache("test", str(folder)).get("a.sql", st["a.sql"]) == "value of a"

@@ -7,7 +7,7 @@ rich is imported only when a terminal is attached, so CI logs and the no-op
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -124,7 +124,7 @@ class Output:
                 print(f"{item.name}: {label}: {value}", file=sys.stderr, flush=True)
             item.secrets = None
 
-    def table(self, title: str, columns: list[str], rows: list[list[str]]) -> None:
+    def table(self, title: str, columns: list[str], rows: Sequence[Sequence[str]]) -> None:
         if not rows:
             return
         if self.tty:
@@ -146,10 +146,11 @@ class Output:
             Console().print(table)
             return
         widths = [max(map(len, column)) for column in zip(columns, *rows, strict=True)]
-        # One format string for every row: status prints 1000 rows on a big project.
-        row_format = "  " + "  ".join(f"{{:<{w}}}" for w in widths)
-        lines = [title, row_format.format(*columns).rstrip()]
-        lines.extend(row_format.format(*r).rstrip() for r in rows)
+        # One %-format for every row (str.format parses its specs per call):
+        # status prints 1000 rows on a big project.
+        row_format = "  " + "  ".join(f"%-{w}s" for w in widths)
+        lines = [title, (row_format % tuple(columns)).rstrip()]
+        lines.extend([(row_format % (r if type(r) is tuple else tuple(r))).rstrip() for r in rows])
         self.line("\n".join(lines))  # masked and written once, not per row
 
     @contextmanager
@@ -358,10 +359,24 @@ def _seed(out: Output, r: SeedReport) -> None:
 
 def _status(out: Output, r: StatusReport) -> None:
     out.line(f"database {r.database} (schema {r.schema}, environment {r.environment})")
-    rows = [
-        [str(m.version), m.name, m.kind, m.state, _when(m), str(m.batch or "")]
-        for m in r.migrations
-    ]
+    rows: list[tuple[str, ...]] = []
+    seconds: dict[tuple[object, ...], str] = {}  # as _when, inline: 1000 rows
+    for m in r.migrations:
+        when = m.applied_at
+        if when is None:
+            text = ""
+        else:
+            key = (
+                when.year,
+                when.month,
+                when.day,
+                when.hour,
+                when.minute,
+                when.second,
+                when.tzinfo,
+            )
+            text = seconds.get(key) or seconds.setdefault(key, when.isoformat(" ", "seconds")[:19])
+        rows.append((str(m.version), m.name, m.kind, m.state, text, str(m.batch or "")))
     out.table("migrations", ["version", "name", "kind", "state", "applied at", "batch"], rows)
     states: dict[str, int] = {}  # one pass, not one per state
     for m in r.migrations:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..audit import actor
-from ..bookkeeping import ensure_bookkeeping
+from ..bookkeeping import SeedHistoryRow, ensure_bookkeeping
 from ..config import Settings
 from ..errors import Refused, StaleRegistry
 from ..foreign import is_adopted_checksum, refuse_if_foreign
@@ -21,8 +21,11 @@ from .scan import scan_seeds
 __all__ = ["run_seed_check", "run_seed_clean", "seed_status"]
 
 
-async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], list[str]]:
-    """Seeds of this environment (applied, pending, modified, failed) plus orphans."""
+async def seed_status(
+    conn: Any, settings: Settings, *, history: list[SeedHistoryRow] | None = None
+) -> tuple[list[SeedItem], list[str]]:
+    """Seeds of this environment (applied, pending, modified, failed) plus orphans;
+    ``history``: the environment's seed_history rows when the caller read them."""
     problems: list[str] = []
     if not settings.seeds_dir.is_dir():
         return [], problems
@@ -30,7 +33,8 @@ async def seed_status(conn: Any, settings: Settings) -> tuple[list[SeedItem], li
     problems.extend(_registry_problems(settings, scanned))
     problems.extend(graph_problems(scanned))
     env = settings.environment
-    history = await SeedHistoryStore(settings.schema).read(conn, env.value)
+    if history is None:
+        history = await SeedHistoryStore(settings.schema).read(conn, env.value)
     latest: dict[tuple[str, str], Any] = {}
     for row in history:  # ordered by applied_at: the last one wins
         latest[(row.name, row.version)] = row
