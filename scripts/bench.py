@@ -230,9 +230,10 @@ def _process(argv: list[str]) -> tuple[float, float, float]:
 
 
 def bench_start_up(url: str, folder: Path) -> None:
-    """No-op migrate and status, whole processes, vs importing asyncio and asyncpg.
+    """No-op migrate and status (its table, every row, JSON), whole processes, vs
+    importing asyncio and asyncpg.
 
-    The three commands run in turn, round after round, so a busy machine
+    The commands run in turn, round after round, so a busy machine
     slows them alike; medians of wall and user CPU time, and their ratios to
     the floor. The migrations folder holds 1000 up files (all applied) and
     1000 down files.
@@ -246,6 +247,9 @@ def bench_start_up(url: str, folder: Path) -> None:
         'python -c "import asyncio, asyncpg"': [sys.executable, "-c", "import asyncio, asyncpg"],
         "trenova-db migrate (no-op)": [*tool, "migrate", *common],
         "trenova-db status": [*tool, "status", *common],
+        # every row rendered (status lists the newest applied only past 30)
+        "trenova-db status --verbose": [*tool, "status", "--verbose", *common],
+        "trenova-db status --json": [*tool, "status", "--json", *common],
     }
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for argv in commands.values():  # warm the page cache and the bytecode

@@ -212,6 +212,16 @@ def test_the_history_s_times_are_exact_and_in_utc_whatever_the_session_time_zone
     (item,) = report.migrations
     assert item.applied_at == datetime(2026, 7, 8, 9, 10, 11, 123456, tzinfo=UTC)
     assert item.applied_at is not None and item.applied_at.tzinfo is UTC
+    # to the microsecond, from the epoch to the end of the double's exact range
+    for when in (
+        datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2038, 1, 19, 3, 14, 8, 500001, tzinfo=UTC),
+        datetime(2105, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ):
+        query(trenova_database, "UPDATE schema_migrations SET applied_at = $1 RETURNING 1", when)
+        (item,) = run(lambda: trenova_db.status(trenova_database, migrations_dir=folder)).migrations
+        assert item.applied_at == when
     # a time no file could have been applied at, set by hand: read as unknown, not a crash
     query(
         trenova_database,

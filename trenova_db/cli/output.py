@@ -357,11 +357,34 @@ def _seed(out: Output, r: SeedReport) -> None:
         out.line(f"{r.operation}: done")
 
 
+# Up to this many migrations, status lists them all. Beyond, it lists what may
+# need a look (every migration not plainly applied) and the newest applied
+# ones: a long history's 1000th line is not what an operator came for, and the
+# pending and dirty rows would scroll away above the fold. --verbose and
+# --json give every one.
+LISTED_IN_FULL = 30
+NEWEST_APPLIED_LISTED = 10
+
+
+def listed_migrations(
+    migrations: Sequence[MigrationItem], *, verbose: bool
+) -> tuple[Sequence[MigrationItem], int]:
+    """The migrations the status table lists, in order, and how many it leaves out
+    (the oldest plainly applied ones)."""
+    if verbose or len(migrations) <= LISTED_IN_FULL:
+        return migrations, 0
+    applied = [i for i, m in enumerate(migrations) if m.state == "applied"]
+    oldest = set(applied[: max(len(applied) - NEWEST_APPLIED_LISTED, 0)])
+    listed = [m for i, m in enumerate(migrations) if i not in oldest]
+    return listed, len(oldest)
+
+
 def _status(out: Output, r: StatusReport) -> None:
     out.line(f"database {r.database} (schema {r.schema}, environment {r.environment})")
+    listed, hidden = listed_migrations(r.migrations, verbose=out.verbose)
     rows: list[tuple[str, ...]] = []
-    seconds: dict[tuple[object, ...], str] = {}  # as _when, inline: 1000 rows
-    for m in r.migrations:
+    seconds: dict[tuple[object, ...], str] = {}  # as _when, inline: many rows
+    for m in listed:
         when = m.applied_at
         if when is None:
             text = ""
@@ -377,7 +400,12 @@ def _status(out: Output, r: StatusReport) -> None:
             )
             text = seconds.get(key) or seconds.setdefault(key, when.isoformat(" ", "seconds")[:19])
         rows.append((str(m.version), m.name, m.kind, m.state, text, str(m.batch or "")))
-    out.table("migrations", ["version", "name", "kind", "state", "applied at", "batch"], rows)
+    title = "migrations"
+    if hidden:
+        title += (
+            f" (the {hidden} oldest applied are not listed; `status --verbose` lists every one)"
+        )
+    out.table(title, ["version", "name", "kind", "state", "applied at", "batch"], rows)
     states: dict[str, int] = {}  # one pass, not one per state
     for m in r.migrations:
         states[m.state] = states.get(m.state, 0) + 1

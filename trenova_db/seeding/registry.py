@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -25,7 +26,6 @@ from .model import (
     SyncReport,
     seed_rank,
 )
-from .scaffold import create_seed_file
 from .scan import scan_seeds, seed_file_checksum
 
 # Names that have always been importable from here, wherever they live now.
@@ -37,7 +37,6 @@ __all__ = [
     "RegistryEntry",
     "SyncReport",
     "check_registry",
-    "create_seed_file",
     "diff_registries",
     "encode_registry",
     "load_registry",
@@ -48,6 +47,16 @@ __all__ = [
     "sync_registry",
     "write_registry",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # create_seed_file lived here; it is loaded when asked for: status and seed
+    # read the registry on every run and never write a seed file.
+    if name == "create_seed_file":
+        from .scaffold import create_seed_file
+
+        return create_seed_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _hint(seeds_dir: Path) -> str:
