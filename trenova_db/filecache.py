@@ -13,7 +13,9 @@ mtime (tar, rsync -t, cp -p) is still seen as changed. Timestamps are coarse
 (two writes in one clock tick may leave them equal), so a value is stored
 only for a file whose mtime and ctime are at least ``RACY_SECONDS`` older
 than the moment its content was read: a later change to such a file always
-moves ctime past what was stored (git's "racy" rule).
+moves ctime past what was stored (git's "racy" rule). A folder's own entry
+(its listing) follows the same rule: adding, removing or renaming a file in
+it moves the folder's mtime and ctime.
 
 Where: ``$TRENOVA_DB_CACHE_DIR``, else ``$XDG_CACHE_HOME/trenova-db``, else
 ``~/.cache/trenova-db``; one file per folder and purpose, in ``marshal``'s

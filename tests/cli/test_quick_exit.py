@@ -120,10 +120,10 @@ def test_status_written_to_a_file_is_complete(
     big: tuple[str, Path], tmp_path: Path, entry: str
 ) -> None:
     url, folder = big
-    out = tmp_path / "status.txt"
+    out = tmp_path / "status.txt"  # --verbose: every one of the MANY rows
     with out.open("w") as f:
         done = subprocess.run(
-            [*ENTRIES[entry], "status", *args(url, folder)],
+            [*ENTRIES[entry], "status", "--verbose", *args(url, folder)],
             stdout=f,
             stderr=subprocess.PIPE,
             text=True,
@@ -142,7 +142,7 @@ def test_status_written_to_a_file_is_complete(
     assert f"migrations: {MANY} applied, 0 pending" in text
     # the same bytes as when stdout is a pipe the parent reads
     piped = subprocess.run(
-        [*ENTRIES[entry], "status", *args(url, folder)],
+        [*ENTRIES[entry], "status", "--verbose", *args(url, folder)],
         capture_output=True,
         text=True,
         env=env_for(),
