@@ -512,3 +512,53 @@ def test_ignored_files_are_listed_not_run(
     assert result.code == 0
     assert "ignored (not migrations): README.md, fixup.sql" in result.out
     assert query(trenova_database, "SELECT count(*) FROM items") == [(0,)]
+
+
+def test_seeds_import_their_helpers_relatively_and_two_projects_never_share_modules(
+    trenova_database: str, tmp_path: Path
+) -> None:
+    """Two projects in one process, each with a `_common.py` beside its seed and a
+    `_shared.py` at the top of its seeds folder, the same file names in both."""
+    import trenova_db
+
+    projects = []
+    for label in ("north", "south"):
+        root = tmp_path / label
+        sql = root / "sql"
+        sql.mkdir(parents=True)
+        seeds = root / "seeds"
+        (seeds / "base").mkdir(parents=True)
+        (seeds / "_shared.py").write_text(f"REGION = {label!r}\n")
+        (seeds / "base" / "_common.py").write_text(
+            "from .._shared import REGION\n\n\ndef row() -> tuple[str, int]:\n"
+            f"    return (REGION + '-item', {len(label)})\n"
+        )
+        seed_file(
+            seeds / "base",
+            "00_items.py",
+            label.capitalize() + "Items",
+            "from ._common import row\n"
+            f"await ctx.conn.execute('CREATE TABLE IF NOT EXISTS {label} (name text, n int)')\n"
+            f"await ctx.conn.execute('INSERT INTO {label} VALUES ($1, $2)', *row())",
+        )
+        sync_registry(seeds)
+        projects.append((label, sql, seeds))
+
+    for label, sql, seeds in projects:
+        report = run(
+            lambda sql=sql, seeds=seeds: trenova_db.seed(
+                trenova_database, migrations_dir=sql, seeds_dir=seeds
+            )
+        )
+        assert [(s.name, s.state) for s in report.seeds] == [
+            (label.capitalize() + "Items", "applied")
+        ]
+    assert query(trenova_database, "SELECT name, n FROM north") == [("north-item", 5)]
+    assert query(trenova_database, "SELECT name, n FROM south") == [("south-item", 5)]
+    names = sorted(
+        n for n in sys.modules if n.startswith("trenova_seeds.") and n.endswith("_common")
+    )
+    assert len(names) == 2, names
+    assert {sys.modules[n].__file__ for n in names} == {
+        str(seeds / "base" / "_common.py") for _, _, seeds in projects
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -732,3 +733,22 @@ def test_a_dry_run_sync_says_whether_the_registry_would_change_and_writes_nothin
     assert (again.changed, again.diff, again.dry_run) == (True, RegistryDiff(added=("B",)), True)
     assert path.read_bytes() == before
     assert sync_registry(tmp_path).dry_run is False
+
+
+def test_each_seeds_folder_gets_its_own_package(tmp_path: Path) -> None:
+    import sys
+
+    from trenova_db.seeding.runner import seed_module_name
+
+    one, other = tmp_path / "one", tmp_path / "other"
+    for root in (one, other):
+        (root / "base").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(one)
+    name = seed_module_name(one, "base", "00_items")
+    assert re.fullmatch(r"trenova_seeds\.s[0-9a-f]{12}\.base\.00_items", name), name
+    assert seed_module_name(tmp_path / "link", "base", "00_items") == name  # the real folder
+    assert seed_module_name(other, "base", "00_items") != name
+    project, folder = name.rsplit(".", 2)[0], name.rsplit(".", 1)[0]
+    assert sys.modules[project].__path__ == [str(one)]
+    assert sys.modules[folder].__path__ == [str(one / "base")]
+    assert sys.modules["trenova_seeds"].__path__ == []

@@ -11,6 +11,7 @@ connection; a seed starts when all its dependencies have committed.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import secrets
 import sys
@@ -65,12 +66,43 @@ def load_seed(seeds_dir: Path, entry: RegistryEntry) -> BaseSeed:
     from ..snapshot import once
 
     path = seeds_dir / entry.path
-    cls = once("seed", path, lambda: _import_seed(path, entry))
+    cls = once("seed", path, lambda: _import_seed(seeds_dir, path, entry))
     return cls()
 
 
-def _import_seed(path: Path, entry: RegistryEntry) -> type[BaseSeed]:
-    module_name = f"trenova_seeds.{entry.folder}.{path.stem}"
+# Every seeds folder gets a package of its own, under this one: its seeds
+# import the helpers beside them relatively (``from ._common import ...``, a
+# file whose name starts with "_" is never a seed), and two projects' seeds in
+# one process (a test suite, a service) never share a module name.
+SEEDS_PACKAGE = "trenova_seeds"
+
+
+def _package(name: str, path: str | None) -> None:
+    """A package module ``name`` whose submodules are the files in ``path``
+    (none for None), unless one is already loaded."""
+    if name in sys.modules:
+        return
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = [path] if path is not None else []
+    sys.modules[name] = importlib.util.module_from_spec(spec)
+
+
+def seed_module_name(seeds_dir: Path, folder: str, stem: str) -> str:
+    """The module a seed file is imported as (its packages loaded first):
+    ``trenova_seeds.s<digest of the seeds folder>.<folder>.<file stem>``."""
+    import hashlib
+    import os
+
+    root = os.path.realpath(seeds_dir)
+    project = f"{SEEDS_PACKAGE}.s{hashlib.sha256(root.encode()).hexdigest()[:12]}"
+    _package(SEEDS_PACKAGE, None)
+    _package(project, root)
+    _package(f"{project}.{folder}", os.path.join(root, folder))
+    return f"{project}.{folder}.{stem}"
+
+
+def _import_seed(seeds_dir: Path, path: Path, entry: RegistryEntry) -> type[BaseSeed]:
+    module_name = seed_module_name(seeds_dir, entry.folder, path.stem)
     try:
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
