@@ -177,9 +177,11 @@ async def connect(
             )
             break
         except Exception as exc:
-            if tls and isinstance(exc, asyncpg.PostgresError):
+            if tls and isinstance(exc, asyncpg.PostgresError) and not isinstance(exc, _RETRYABLE):
                 # The server turned the plain connection away (a hostssl-only
-                # rule, a pooler demanding TLS): ask as libpq would, at once.
+                # rule, a pooler demanding TLS, a password asked of plain
+                # connections only): ask as libpq would, at once. A server still
+                # starting, or full, is waited for as it is: nothing about TLS.
                 tls = {}
                 attempt -= 1
                 continue
@@ -234,6 +236,13 @@ def _translate(exc: Exception, dsn: str, secret: str | None, attempt: int) -> Tr
     if isinstance(
         exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
     ):
+        if "no encryption" in reason:  # pg_hba: a hostssl line only, for this client
+            return DatabaseUnavailable(
+                f"cannot connect to {where}: the server accepts only TLS connections "
+                f"from here ({reason})",
+                hint="remove sslmode=disable from the URL (or PGSSLMODE), or allow "
+                "plain connections from this host in pg_hba.conf",
+            )
         return DatabaseUnavailable(
             f"cannot connect to {where}: authentication failed ({reason})",
             hint="check the user and password in DATABASE_URL / --database-url",

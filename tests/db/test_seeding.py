@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from tests.conftest import ROOT, CliResult, default_sigint, query, run
@@ -544,12 +545,11 @@ def test_seeds_import_their_helpers_relatively_and_two_projects_never_share_modu
         sync_registry(seeds)
         projects.append((label, sql, seeds))
 
+    async def seed_project(sql: Path, seeds: Path) -> Any:
+        return await trenova_db.seed(trenova_database, migrations_dir=sql, seeds_dir=seeds)
+
     for label, sql, seeds in projects:
-        report = run(
-            lambda sql=sql, seeds=seeds: trenova_db.seed(
-                trenova_database, migrations_dir=sql, seeds_dir=seeds
-            )
-        )
+        report = anyio.run(seed_project, sql, seeds)
         assert [(s.name, s.state) for s in report.seeds] == [
             (label.capitalize() + "Items", "applied")
         ]
