@@ -231,8 +231,14 @@ def test_sslmode_disable_is_honoured_and_a_tls_only_server_refusal_is_a_clear_er
     assert result.returncode == 1, result.stderr  # DatabaseUnavailable
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
-    first = result.stderr.splitlines()[0]
-    assert first.startswith(f"error: cannot connect to {url}: "), result.stderr
-    assert first.endswith(f"({REFUSED_PLAIN})"), result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(
+        f"error: cannot connect to {url}: the server accepts only TLS connections from here ("
+    ), result.stderr
+    assert lines[0].endswith(f"({REFUSED_PLAIN})"), result.stderr
+    assert lines[1].strip() == (
+        "hint: remove sslmode=disable from the URL (or PGSSLMODE), or allow plain "
+        "connections from this host in pg_hba.conf"
+    ), result.stderr
     # Asked once, as the URL says: no TLS behind its back, no retries.
     assert tls_only.seen(since) == (1, [])
