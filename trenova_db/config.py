@@ -355,7 +355,12 @@ def dsn_password(dsn: str | None) -> str | None:
     if _SCHEME.match(dsn):
         found = [(key, m.group(4)) for key, m in _query_passwords(dsn)]
     else:
-        found = [(m.group(1), _kv_value(m.group(2))) for m in _KV_PASSWORD.finditer(dsn)]
+        # The pattern finds sslpassword= from its "password": the key runs back
+        # to the whitespace before it.
+        found = [
+            (re.split(r"\s", dsn[: m.start()])[-1] + m.group(1), _kv_value(m.group(2)))
+            for m in _KV_PASSWORD.finditer(dsn)
+        ]
     # password= first: the server's; then sslpassword= (the client key's)
     found.sort(key=lambda kv: not kv[0].lower().startswith("password"))
     for _, value in found:
@@ -523,6 +528,17 @@ def _refuse_empty_url(what: str) -> None:
     )
 
 
+def _pooler_mode(value: Any, source: str) -> str:
+    pooler = str(value).strip().lower()
+    if pooler not in POOLER_MODES:
+        raise ConfigurationError(
+            f"invalid pooler {value!r} (from {source})",
+            hint="use one of auto (detect PgBouncer), none (a direct connection), "
+            "session or transaction (the pool mode of the PgBouncer in front)",
+        )
+    return pooler
+
+
 def resolve_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -605,14 +621,7 @@ def resolve_settings(
             merged["statement_timeout"], name="statement-timeout"
         )
     if "pooler" in merged:
-        pooler = str(merged["pooler"]).strip().lower()
-        if pooler not in POOLER_MODES:
-            raise ConfigurationError(
-                f"invalid pooler {merged['pooler']!r} (from {source['pooler']})",
-                hint="use one of auto (detect PgBouncer), none (a direct connection), "
-                "session or transaction (the pool mode of the PgBouncer in front)",
-            )
-        out["pooler"] = pooler
+        out["pooler"] = _pooler_mode(merged["pooler"], source["pooler"])
     # BUNDEBUG: what the original (Go + Bun) used; a Trenova operator's habit works.
     out["debug"] = any(
         environ.get(var, "").strip().lower() not in ("", "0", "false", "no") for var in DEBUG_VARS
@@ -676,8 +685,6 @@ def configure(
     if "lock_timeout" in given:
         changes["lock_timeout_set"] = True
     if "pooler" in given:
-        # validated like every other source of the setting
-        changes["pooler"] = resolve_settings(
-            {"pooler": given["pooler"]}, environ={}, cwd=settings.project_root, only={"pooler"}
-        ).pooler
+        # validated like every other source of the setting (no pyproject read for it)
+        changes["pooler"] = _pooler_mode(given["pooler"], "--pooler")
     return msgspec.structs.replace(settings, **changes) if changes else settings

@@ -293,7 +293,8 @@ def _listing(
     mtime and ctime, so a folder unchanged since it was last listed (the
     cache's rule, as for files) holds the same names: the listing, sorting
     and pairing of 2000 names is skipped (git's untracked cache relies on
-    the same). A folder that changed is listed and paired again.
+    the same). A folder that changed is listed; paired again only when its
+    names changed.
     """
     read_at = now()
     folder_stat = os.fstat(dir_fd)
@@ -302,7 +303,13 @@ def _listing(
         return listed
     with os.scandir(dir_fd) as entries:
         names = sorted(e.name for e in entries if not e.is_dir())
-    found = _layout(names, problems)
+    # The same names as last time lay out the same migrations (a folder just
+    # touched, an editor's temporary file come and gone): pairing is skipped.
+    found = cache.derived("layout", names)
+    if found is None:
+        found = _layout(names, problems)
+        if not problems:
+            cache.derive("layout", names, found)
     if not problems:
         cache.put(".", folder_stat, found, read_at)
     return found

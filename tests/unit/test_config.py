@@ -166,6 +166,9 @@ def test_secrets_are_removed_from_any_text() -> None:
     assert mask_secrets("dial postgresql://u:p@ss@h/db: refused") == (
         "dial postgresql://u:***@h/db: refused"
     )
+    # every URL of a line, however many
+    urls = " ".join(f"{n} postgresql://u:pw{n}@h/db" for n in range(4))
+    assert mask_secrets(urls) == " ".join(f"{n} postgresql://u:***@h/db" for n in range(4))
 
 
 @pytest.mark.parametrize(
@@ -182,6 +185,15 @@ def test_secrets_are_removed_from_any_text() -> None:
         ("host=h password=", None),
         ("host=h password='Xpw'", "Xpw"),
         ("postgresql://[::1/db?password=x", "x"),
+        ("postgresql://u:@h/db", None),  # an empty password is none
+        ("host=h password='s3cret", "s3cret"),  # a quote left open: libpq reads on
+        # password= first (the server's), wherever it stands among the other keys
+        ("host=h sslpassword=k3y password=s3cret", "s3cret"),
+        ("host=h\tsslpassword=k3y\tpassword=s3cret", "s3cret"),
+        ("host=h password=s3cret sslpassword=k3y", "s3cret"),
+        ("host=h sslpassword=k3y", "k3y"),
+        ("postgresql://h/db?sslpassword=k3y&password=s3cret", "s3cret"),
+        ("postgresql://h/db?app_password=x1&password=s3cret", "s3cret"),
     ],
 )
 def test_the_password_of_a_dsn_is_found_for_masking(dsn: str | None, password: str | None) -> None:
@@ -302,6 +314,146 @@ ODD_URLS = [
     ("host=h password='a b\\'c9' user=u", "host=h password=*** user=u", "a b'c9", None),
     ("host=h password=se\\ cr3t user=u", "host=h password=*** user=u", "se cr3t", None),
     ("host=h password=a&b9 user=u", "host=h password=*** user=u", "a&b9", None),
+    # no path, no port; an empty password; no password at all
+    ("postgresql://u:pw@h", "postgresql://u:***@h", "pw", "postgresql://u:pw@h"),
+    ("postgresql://u:@h/db", "postgresql://u:***@h/db", None, "postgresql://u:@h/db"),
+    *((url, url, None, url) for url in ("postgresql://u@h:5432/db", "postgresql://u/x@h:5432/db")),
+    # the userinfo's first ":" starts the password, also with an "@" in the query
+    (
+        "postgresql://u:p:q@h:5432/db?application_name=a@b",
+        "postgresql://u:***@h:5432/db?application_name=a@b",
+        "p:q",
+        "postgresql://u:p:q@h:5432/db?application_name=a@b",
+    ),
+    # "@" in the password and in the query: the password ends at the authority's last "@"
+    (
+        "postgresql://u:p@ss@h:5432/db?application_name=deploy@ci",
+        "postgresql://u:***@h:5432/db?application_name=deploy@ci",
+        "p@ss",
+        "postgresql://u:p%40ss@h:5432/db?application_name=deploy@ci",
+    ),
+    (
+        "postgresql://Xavier:p@ss?x@h/db",
+        "postgresql://Xavier:***@h/db",
+        "p@ss?x",
+        "postgresql://Xavier:p%40ss%3Fx@h/db",
+    ),
+    # every character that ends an authority, unencoded in one password
+    (
+        "postgresql://u:p@ss/w?r=d#1@db/app",
+        "postgresql://u:***@db/app",
+        "p@ss/w?r=d#1",
+        "postgresql://u:p%40ss%2Fw%3Fr=d%231@db/app",
+    ),
+    ("postgresql://u:12/34@h", "postgresql://u:***@h", "12/34", "postgresql://u:12%2F34@h"),
+    (
+        "postgresql://u:1234#x@h/db",
+        "postgresql://u:***@h/db",
+        "1234#x",
+        "postgresql://u:1234%23x@h/db",
+    ),
+    # digits first (host:port to a parser), then what no driver would take as the rest
+    (
+        "postgresql://u:1234#5?x=y@h",
+        "postgresql://u:***@h",
+        "1234#5?x=y",
+        "postgresql://u:1234%235%3Fx=y@h",
+    ),
+    (
+        "postgresql://u:1234#5?x=y@h#f",
+        "postgresql://u:***@h#f",
+        "1234#5?x=y",
+        "postgresql://u:1234%235%3Fx=y@h#f",
+    ),
+    (
+        "postgresql://u:1234?k=v@h/",
+        "postgresql://u:***@h/",
+        "1234?k=v",
+        "postgresql://u:1234%3Fk=v@h/",
+    ),
+    (
+        "postgresql://u:1234?x?k=v@h",
+        "postgresql://u:***@h",
+        "1234?x?k=v",
+        "postgresql://u:1234%3Fx%3Fk=v@h",
+    ),
+    (
+        "postgresql://u:1234?sslmode=x&y@h",
+        "postgresql://u:***@h",
+        "1234?sslmode=x&y",
+        "postgresql://u:1234%3Fsslmode=x&y@h",
+    ),
+    ("postgresql://u:2024?=x@h", "postgresql://u:***@h", "2024?=x", "postgresql://u:2024%3F=x@h"),
+    (
+        "postgresql://u:2024/x@h/db?sslmode=require",
+        "postgresql://u:***@h/db?sslmode=require",
+        "2024/x",
+        "postgresql://u:2024%2Fx@h/db?sslmode=require",
+    ),
+    # cut short: the userinfo ends at the first "@" followed by a host list (an
+    # empty one, a socket, too); not by "h:x", "[::1]]" or an "@"
+    (
+        "postgresql://u:p/w@h/x@y/db",
+        "postgresql://u:***@h/x@y/db",
+        "p/w",
+        "postgresql://u:p%2Fw@h/x@y/db",
+    ),
+    (
+        "postgresql://u:p#@/d@h/db",
+        "postgresql://u:***@/d@h/db",
+        "p#",
+        "postgresql://u:p%23@/d@h/db",
+    ),
+    (
+        "postgresql://u:p/w@x@h/db?application_name=a@b",
+        "postgresql://u:***@h/db?application_name=a@b",
+        "p/w@x",
+        "postgresql://u:p%2Fw%40x@h/db?application_name=a@b",
+    ),
+    (
+        "postgresql://u:p/w@@h/db?application_name=a@b",
+        "postgresql://u:***@h/db?application_name=a@b",
+        "p/w@",
+        "postgresql://u:p%2Fw%40@h/db?application_name=a@b",
+    ),
+    (
+        "postgresql://u:p#w@h:5432/db?application_name=a@b",
+        "postgresql://u:***@h:5432/db?application_name=a@b",
+        "p#w",
+        "postgresql://u:p%23w@h:5432/db?application_name=a@b",
+    ),
+    ("postgresql://u:p?@@h/db", "postgresql://u:***@h/db", "p?@", "postgresql://u:p%3F%40@h/db"),
+    ("postgresql://u:p?@x@h/db", "postgresql://u:***@h/db", "p?@x", "postgresql://u:p%3F%40x@h/db"),
+    (
+        "postgresql://u:s3/cr@Xeon@db.example.com/app",
+        "postgresql://u:***@db.example.com/app",
+        "s3/cr@Xeon",
+        "postgresql://u:s3%2Fcr%40Xeon@db.example.com/app",
+    ),
+    (
+        "postgresql://u:1234?x@h:x@h/db",
+        "postgresql://u:***@h/db",
+        "1234?x@h:x",
+        "postgresql://u:1234%3Fx%40h:x@h/db",
+    ),
+    (
+        "postgresql://u:1234?x@h:x/d@h/db",
+        "postgresql://u:***@h/db",
+        "1234?x@h:x/d",
+        "postgresql://u:1234%3Fx%40h:x%2Fd@h/db",
+    ),
+    (
+        "postgresql://u:1234?x@[::1]]@h/db",
+        "postgresql://u:***@h/db",
+        "1234?x@[::1]]",
+        "postgresql://u:1234%3Fx%40[::1]]@h/db",
+    ),
+    (
+        "postgresql://u:p/w@[::1]]/x@h/db",
+        "postgresql://u:***@h/db",
+        "p/w@[::1]]/x",
+        "postgresql://u:p%2Fw%40[::1]]%2Fx@h/db",
+    ),
     # an "@" inside a query value and no password: nothing to hide, shown as written
     *(
         (url, url, None, url)
@@ -310,6 +462,10 @@ ODD_URLS = [
             "postgresql://h:5432?application_name=deploy@ci",
             "postgresql://[::1]:5432/app?application_name=deploy@ci",
             "postgresql://u@h1:5432,h2:5433/app?application_name=deploy@ci",
+            "postgresql://h:5432/db?k=v&application_name=deploy@ci",
+            "postgresql://h:5432/db?application_name=ci@job=7",
+            "postgresql://h:5432/db?Xtra=1&application_name=deploy@ci",
+            "postgresql://h:5432/db?application_name=deploy@Xenial",
         )
     ),
 ]
@@ -767,3 +923,85 @@ def test_every_library_function_that_connects_takes_the_same_options() -> None:
     for name in connecting:
         options = inspect.signature(getattr(api, name)).parameters.get("options")
         assert options is not None and options.kind is inspect.Parameter.VAR_KEYWORD, name
+
+
+def test_configure_sets_each_option_given_on_top_of_settings() -> None:
+    from trenova_db.config import Settings, configure
+
+    base = Settings(database_url="postgresql://u@h/db")
+    changed = configure(
+        settings=base,
+        migrations_dir="m",
+        schema="app",
+        statement_timeout="2s",
+        connect_timeout="3s",
+        pooler=" Transaction ",
+    )
+    assert (changed.migrations_dir, changed.seeds_dir, changed.seeds_dir_set) == (
+        Path("m"),
+        Path("seeds"),
+        False,
+    )
+    assert (changed.schema, changed.environment, changed.pooler) == (
+        "app",
+        Environment.DEVELOPMENT,
+        "transaction",
+    )
+    assert (
+        changed.statement_timeout,
+        changed.connect_timeout,
+        changed.lock_timeout,
+        changed.lock_timeout_set,
+    ) == (2.0, 3.0, 60.0, False)
+
+
+@pytest.mark.parametrize("key", ["lock_timeout", "statement_timeout", "connect_timeout"])
+def test_configure_names_the_timeout_that_is_invalid(key: str) -> None:
+    from trenova_db.config import Settings, configure
+
+    with pytest.raises(ConfigurationError) as info:
+        configure(settings=Settings(), **{key: "soon"})
+    assert str(info.value) == f"invalid {key.replace('_', '-')} 'soon'"
+
+
+def test_configure_on_top_of_settings_reads_no_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings built by a library caller (project root "." by default): a
+    pyproject.toml wherever the process stands plays no part, not even for the pooler."""
+    from trenova_db.config import configure
+
+    (tmp_path / "pyproject.toml").write_text('[tool.trenova-db]\nshema = "typo"\n')
+    monkeypatch.chdir(tmp_path)
+    base = Settings(database_url="postgresql://u@h/db")
+    changed = configure(settings=base, pooler="session", schema="app")
+    assert (changed.pooler, changed.schema) == ("session", "app")
+    with pytest.raises(ConfigurationError) as info:
+        configure(settings=base, pooler="bogus")
+    assert str(info.value) == "invalid pooler 'bogus' (from --pooler)"
+
+
+def test_configure_without_settings_resolves_the_url_given_and_only_the_settings_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trenova_db.config import configure
+
+    for var in ("TRENOVA_DATABASE_URL", "DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TRENOVA_LOCK_TIMEOUT", "soon")  # meant for another command
+    monkeypatch.chdir(tmp_path)
+    settings = configure("postgresql://u@h/db", only={"database_url"})
+    assert (settings.database_url, settings.lock_timeout) == ("postgresql://u@h/db", 60.0)
+    with pytest.raises(ConfigurationError) as info:
+        configure("postgresql://u@h/db")
+    assert str(info.value) == "invalid lock-timeout 'soon'"
+
+
+def test_a_pyproject_naming_trenova_db_only_as_a_dependency_has_no_settings(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndependencies = ["trenova-db>=1"]\n'
+    )
+    assert read_pyproject(tmp_path) == {}
+    assert not is_project(Settings(migrations_dir=tmp_path / "sql", project_root=tmp_path))

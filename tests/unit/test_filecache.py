@@ -8,20 +8,25 @@ ctime, so an "old" file is simulated by moving the cache's clock forward
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import stat
 import time
+import types
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 
 from tests.conftest import write_migrations
 from trenova_db import filecache
 from trenova_db.config import resolve_settings
-from trenova_db.discovery import checksum_bytes, discover_migrations
+from trenova_db.discovery import MigrationSet, checksum_bytes, discover_migrations
 from trenova_db.errors import DiscoveryError
 from trenova_db.filecache import RACY_SECONDS, FileCache, cache_dir
-from trenova_db.seeding.scan import scan_seeds
+from trenova_db.seeding.scan import SCAN_CACHE, scan_seeds
+from trenova_db.snapshot import files_read_once
 
 # Long enough for the kernel's coarse clock to give a rewrite a new mtime/ctime.
 TICK = 0.05
@@ -274,6 +279,156 @@ def test_names_not_seen_in_a_run_are_dropped_on_save(cache_home: Path, folder: P
     assert third.get("a.sql", st["a.sql"]) == "value of a.sql"
 
 
+def test_a_relative_home_gives_no_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache beside wherever the command happens to run is no per-user cache."""
+    for var in ("TRENOVA_DB_CACHE", "TRENOVA_DB_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", "relative/home")
+    assert cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")
+    assert cache_dir() is None
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == str(tmp_path / ".cache" / "trenova-db")
+
+
+def test_each_folder_and_purpose_has_a_cache_file_named_by_their_digest(
+    cache_home: Path, tmp_path: Path
+) -> None:
+    folders = [tmp_path / "one", tmp_path / "two"]
+    for index, path in enumerate(folders):
+        path.mkdir()
+        (path / "a.sql").write_text(f"SELECT {index};\n", encoding="utf-8")
+    caches = [FileCache("test", str(path)) for path in folders]
+    for index, (path, cache) in enumerate(zip(folders, caches, strict=True)):
+        digest = hashlib.sha256(f"test\0{os.path.realpath(path)}".encode()).hexdigest()
+        assert cache.path == str(cache_home / f"test-{digest[:24]}.marshal")
+        st = (path / "a.sql").stat()
+        cache.put("a.sql", st, f"value {index}", old(st))
+        cache.save()
+    assert len(os.listdir(cache_home)) == 2
+    # The second folder's save left the first's cache alone.
+    for index, path in enumerate(folders):
+        reread = FileCache("test", str(path))
+        assert reread.get("a.sql", (path / "a.sql").stat()) == f"value {index}"
+
+
+def test_a_cache_file_longer_than_one_read_comes_back_whole(cache_home: Path, folder: Path) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    value = "x" * (3 << 20)  # the file is read 1 MiB at a time
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, value, old(st))
+    cache.save()
+    assert cache.path is not None and os.path.getsize(cache.path) > 3 << 20
+    assert FileCache("test", str(folder)).get("a.sql", st) == value
+
+
+SHAPES = ["as written", "a list", "an int", "five items", "format 2", "entries", "derived"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_cache_file_of_another_shape_is_ignored(
+    cache_home: Path, folder: Path, shape: str
+) -> None:
+    """Written by another version, or by something else: nothing in it is used."""
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    real = os.path.realpath(folder)
+    signature = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    entries = {"a.sql": (signature, "value")}
+    derived = {"layout": (["a.sql"], "layout of a.sql")}
+    shapes: dict[str, Any] = {
+        "as written": (1, real, entries, derived),
+        "a list": [1, real, entries, derived],
+        "an int": 1,
+        "five items": (1, real, entries, derived, None),
+        "format 2": (2, real, entries, derived),
+        "entries": (1, real, list(entries.items()), derived),
+        "derived": (1, real, entries, list(derived.items())),
+    }
+    cache = FileCache("test", str(folder))
+    assert cache.path is not None
+    cache_home.mkdir(mode=0o700)
+    fd = os.open(cache.path, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(marshal.dumps(shapes[shape]))
+    reread = FileCache("test", str(folder))
+    found = (reread.get("a.sql", st), reread.derived("layout", ["a.sql"]))
+    if shape == "as written":
+        assert found == ("value", "layout of a.sql")
+    else:
+        assert found == (None, None)
+
+
+def test_a_file_exactly_the_racy_window_old_when_read_is_stored(
+    cache_home: Path, folder: Path
+) -> None:
+    """ "At least RACY_SECONDS older than the read": the edge itself is old enough."""
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    newest = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9
+    read_at = newest + RACY_SECONDS
+    assert read_at - RACY_SECONDS == newest  # exact in floating point
+    cache = FileCache("test", str(folder))
+    cache.put("a.sql", st, "value", read_at)
+    cache.save()
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+
+
+def test_a_derived_value_is_kept_for_exactly_its_inputs(cache_home: Path, folder: Path) -> None:
+    cache = FileCache("test", str(folder))
+    assert cache.derived("layout", ["a.sql", "b.sql"]) is None
+    cache.derive("layout", ["a.sql", "b.sql"], ("pairs", 2))
+    assert cache.derived("layout", ["a.sql", "b.sql"]) == ("pairs", 2)
+    cache.save()
+    reread = FileCache("test", str(folder))
+    assert reread.derived("layout", ["a.sql", "b.sql"]) == ("pairs", 2)
+    assert reread.derived("layout", ["a.sql"]) is None
+    assert reread.derived("other", ["a.sql", "b.sql"]) is None
+
+
+def test_a_symlink_at_the_temporary_name_is_not_written_through(
+    cache_home: Path, folder: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("not the cache's\n", encoding="utf-8")
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    cache = FileCache("test", str(folder))
+    assert cache.path is not None
+    cache_home.mkdir(mode=0o700)
+    tmp = f"{cache.path}.{os.getpid()}.tmp"
+    os.symlink(victim, tmp)
+    cache.put("a.sql", st, "value", old(st))
+    cache.save()  # gives up, silently: the cache is an optimisation
+    assert victim.read_text(encoding="utf-8") == "not the cache's\n"
+    assert os.listdir(cache_home) == []  # the planted link removed, nothing written
+    assert FileCache("test", str(folder)).get("a.sql", st) is None
+
+
+def test_a_value_marshal_cannot_write_leaves_the_last_cache_as_it_was(
+    cache_home: Path, folder: Path
+) -> None:
+    path = folder / "a.sql"
+    path.write_text("SELECT 1;\n", encoding="utf-8")
+    st = path.stat()
+    first = FileCache("test", str(folder))
+    first.put("a.sql", st, "value", old(st))
+    first.save()
+    assert first.path is not None
+    second = FileCache("test", str(folder))
+    second.put("a.sql", st, object(), old(st))
+    second.save()  # ValueError from marshal: ignored, the temporary removed
+    assert os.listdir(cache_home) == [os.path.basename(first.path)]
+    assert FileCache("test", str(folder)).get("a.sql", st) == "value"
+
+
 # --- discovery -------------------------------------------------------------------
 
 
@@ -416,6 +571,70 @@ def test_files_gone_from_the_folder_leave_the_cache(
     assert after.get("000001_a.tx.up.sql", st["000001_a.tx.up.sql"]) == sha("SELECT 1;\n")
 
 
+def layout_of(found: MigrationSet) -> list[tuple[object, ...]]:
+    return [
+        (m.version, m.name, m.kind, m.up_file, m.down_file, m.down_kind) for m in found.migrations
+    ]
+
+
+def test_an_unchanged_folder_s_layout_comes_from_the_cache_and_a_new_name_lays_it_out_again(
+    cache_home: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_migrations(
+        folder,
+        {
+            "000001_a.tx.up.sql": "SELECT 1;\n",
+            "000001_a.tx.down.sql": "SELECT -1;\n",
+            "000002_b.up.sql": "SELECT 2;\n",
+            "notes.txt": "not a migration\n",
+        },
+    )
+    expected = [
+        (1, "a", "tx", "000001_a.tx.up.sql", "000001_a.tx.down.sql", "tx"),
+        (2, "b", "notx", "000002_b.up.sql", None, None),
+    ]
+    cold = discover_migrations(folder)
+    assert (layout_of(cold), cold.ignored) == (expected, ("notes.txt",))
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            "trenova_db.discovery._layout",
+            lambda names, problems: pytest.fail("the same names laid out again"),
+        )
+        warm = discover_migrations(folder)
+    assert (layout_of(warm), warm.ignored) == (expected, ("notes.txt",))
+    write_migrations(folder, {"000003_c.tx.up.sql": "SELECT 3;\n"})
+    grown = discover_migrations(folder)
+    assert layout_of(grown) == [
+        *expected,
+        (3, "c", "tx", "000003_c.tx.up.sql", None, None),
+    ]
+
+
+def test_a_file_emptied_after_its_folder_s_layout_was_kept_is_a_problem(
+    cache_home: Path, folder: Path
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    discover_migrations(folder)
+    (folder / "000001_a.tx.up.sql").write_text("", encoding="utf-8")  # the same names
+    with pytest.raises(DiscoveryError) as refused:
+        discover_migrations(folder)
+    assert refused.value.problems == [
+        "000001_a.tx.up.sql: file is empty; write the SQL or delete the file"
+    ]
+
+
+def test_inside_a_fleet_s_snapshot_the_migrations_folder_is_read_once(
+    cache_home: Path, folder: Path
+) -> None:
+    write_migrations(folder, {"000001_a.tx.up.sql": "SELECT 1;\n"})
+    with files_read_once():
+        first = discover_migrations(folder)
+        write_migrations(folder, {"000002_b.up.sql": "SELECT 2;\n"})
+        assert discover_migrations(folder / ".." / folder.name) is first
+    after = discover_migrations(folder)  # no snapshot: read again
+    assert [m.up_file for m in after.migrations] == ["000001_a.tx.up.sql", "000002_b.up.sql"]
+
+
 # --- pyproject.toml ----------------------------------------------------------------
 
 
@@ -439,6 +658,18 @@ def test_an_edit_to_pyproject_is_seen_right_after_a_cached_read(
     assert resolve_settings(cwd=root).schema == "a"  # from the cache
     rewrite(root / "pyproject.toml", (root / "pyproject.toml").read_text().replace('"a"', '"b"'))
     assert resolve_settings(cwd=root).schema == "b"
+
+
+def test_an_unchanged_old_pyproject_is_not_read_again(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filecache, "now", lambda: time.time() + LATER)
+    monkeypatch.delenv("TRENOVA_SCHEMA", raising=False)
+    pyproject(tmp_path, "a")
+    assert resolve_settings(cwd=tmp_path).schema == "a"
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read again"))
+        assert resolve_settings(cwd=tmp_path).schema == "a"
 
 
 def test_a_pyproject_written_in_the_same_tick_as_it_was_read_is_read_again(
@@ -487,6 +718,80 @@ def test_an_edited_seed_is_scanned_again_with_a_warm_cache(
         "two",
         sha(SEED.format(name="users", description="two")),
     )
+
+
+def test_each_seed_s_entry_is_kept_in_the_scan_cache_of_its_folder(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("trenova_db.seeding.scan.now", lambda: time.time() + LATER)
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    path = seeds / "base" / "01_users.py"
+    path.write_text(SEED.format(name="users", description="one"), encoding="utf-8")
+    (entry,) = scan_seeds(seeds).seeds
+    cache = FileCache(SCAN_CACHE, str(seeds))
+    assert cache.path is not None and os.listdir(cache_home) == [os.path.basename(cache.path)]
+    assert cache.get("base/01_users.py", path.stat()) == msgspec.structs.asdict(entry)
+
+
+def test_inside_a_fleet_s_snapshot_the_seeds_folder_is_scanned_once(
+    cache_home: Path, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    (seeds / "base" / "01_users.py").write_text(
+        SEED.format(name="users", description="one"), encoding="utf-8"
+    )
+    with files_read_once():
+        first = scan_seeds(seeds)
+        (seeds / "base" / "02_roles.py").write_text(
+            SEED.format(name="roles", description="two"), encoding="utf-8"
+        )
+        assert scan_seeds(seeds / ".." / "seeds") is first
+    after = scan_seeds(seeds)  # no snapshot: scanned again
+    assert [e.name for e in after.seeds] == ["users", "roles"]
+
+
+def failing_stat(removes: bool) -> types.SimpleNamespace:
+    """The scan module's ``os``, its stat failing as if the file had just been
+    removed (``removes``: it is; else only the stat fails)."""
+
+    def stat(path: Path) -> os.stat_result:
+        if removes:
+            path.unlink()
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    return types.SimpleNamespace(stat=stat)
+
+
+def test_a_seed_file_removed_while_the_folder_is_scanned_is_reported(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    path = seeds / "base" / "01_users.py"
+    path.write_text(SEED.format(name="users", description="one"), encoding="utf-8")
+    monkeypatch.setattr("trenova_db.seeding.scan.os", failing_stat(removes=True))
+    with pytest.raises(DiscoveryError) as refused:
+        scan_seeds(seeds)
+    assert refused.value.problems == [
+        f"base/01_users.py: cannot read ([Errno 2] No such file or directory: '{path}')"
+    ]
+
+
+def test_a_seed_file_whose_stat_fails_is_scanned_without_the_cache(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    path = seeds / "base" / "01_users.py"
+    path.write_text(SEED.format(name="users", description="one"), encoding="utf-8")
+    expected = scan_seeds(seeds)
+    monkeypatch.setattr("trenova_db.seeding.scan.os", failing_stat(removes=False))
+    found = scan_seeds(seeds)
+    assert found == expected
+    (entry,) = found.seeds
+    assert (entry.path, entry.folder, entry.order) == ("base/01_users.py", "base", 1)
 
 
 # --- the folder's own listing -----------------------------------------------------
