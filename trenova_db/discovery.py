@@ -242,7 +242,7 @@ def _discover(directory: Path) -> MigrationSet:
     problems: list[str] = []
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        layout, ignored = _listing(cache, folder, dir_fd, problems)
+        layout, ignored = _listing(cache, dir_fd, problems)
         migrations: list[MigrationFile] = []
         ups = [up_file for _, _, _, up_file, _, _ in layout]
         for (version, name, kind, up_file, down_file, down_kind), (st, checksum) in zip(
@@ -284,7 +284,7 @@ def _discover(directory: Path) -> MigrationSet:
 
 
 def _listing(
-    cache: FileCache, folder: str, dir_fd: int, problems: list[str]
+    cache: FileCache, dir_fd: int, problems: list[str]
 ) -> tuple[tuple[Layout, ...], tuple[str, ...]]:
     """The folder's migrations as its names lay them out, and the names that are
     none (naming problems appended to ``problems``).

@@ -883,16 +883,47 @@ def test_get_all_reports_each_file_s_stat_error_and_unchanged_value(
     cache = FileCache("test", str(folder))
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        found = cache.get_all(fd, ["a.sql", "b.sql", "c.sql", "gone.sql"])
+        found = cache.get_all(fd, ["a.sql", "gone.sql", "b.sql", "c.sql"])
     finally:
         os.close(fd)
     assert [type(s).__name__ for s, _ in found] == [
         "stat_result",
+        "FileNotFoundError",  # and the files after it are still looked at
         "stat_result",
         "stat_result",
-        "FileNotFoundError",
     ]
     assert [value for _, value in found] == ["value of a", None, None, None]
     assert found[0][0].st_ino == st["a.sql"].st_ino  # type: ignore[union-attr]
     cache.save()  # every name asked for counts as seen: a.sql's value is kept
     assert FileCache("test", str(folder)).get("a.sql", st["a.sql"]) == "value of a"
+
+
+def test_every_unreadable_up_file_is_reported_at_once(
+    cache_home: Path, folder: Path, later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_migrations(
+        folder,
+        {"000001_a.up.sql": "SELECT 1;\n", "000002_b.up.sql": "\n", "000003_c.up.sql": "\n"},
+    )
+    with pytest.raises(DiscoveryError) as emptied:
+        discover_migrations(folder)
+    assert emptied.value.problems == [
+        "000002_b.up.sql: file is empty; write the SQL or delete the file",
+        "000003_c.up.sql: file is empty; write the SQL or delete the file",
+    ]
+    write_migrations(folder, {"000002_b.up.sql": "SELECT 2;\n", "000003_c.up.sql": "SELECT 3;\n"})
+    discover_migrations(folder)  # every file kept; then two vanish between listing and stat
+    real_stat = os.stat
+
+    def vanishing(name: object, *args: Any, **kwargs: Any) -> os.stat_result:
+        if name in ("000001_a.up.sql", "000002_b.up.sql"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_stat(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("trenova_db.filecache.os.stat", vanishing)
+    with pytest.raises(DiscoveryError) as vanished:
+        discover_migrations(folder)
+    assert vanished.value.problems == [
+        "000001_a.up.sql: cannot read file (No such file or directory)",
+        "000002_b.up.sql: cannot read file (No such file or directory)",
+    ]

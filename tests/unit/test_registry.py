@@ -262,3 +262,30 @@ def test_a_seed_from_the_template_passes_the_projects_lint(tmp_path: Path) -> No
                 check=False,
             )
             assert done.returncode == 0, (folder, check, done.stdout, path.read_text())
+
+
+def test_inside_a_fleet_s_snapshot_the_registry_is_read_once(tmp_path: Path) -> None:
+    from trenova_db.seeding.registry import load_registry
+    from trenova_db.snapshot import files_read_once
+
+    seeds = tmp_path / "seeds"
+    (seeds / "base").mkdir(parents=True)
+    create_seed_file(seeds, "load-customers")
+    sync_registry(seeds)
+    with files_read_once():
+        first = load_registry(seeds)
+        (seeds / "registry.json").write_text('{"format": 2, "seeds": []}\n')
+        assert load_registry(seeds / ".." / "seeds") is first
+    again = load_registry(seeds)  # no snapshot: read again
+    assert again is not None and again.seeds == ()
+
+
+def test_the_registry_module_names_what_it_does_not_have() -> None:
+    from trenova_db.seeding import registry
+
+    assert registry.create_seed_file is create_seed_file  # loaded when asked for
+    with pytest.raises(AttributeError) as missing:
+        registry.no_such_name  # noqa: B018
+    assert str(missing.value) == (
+        "module 'trenova_db.seeding.registry' has no attribute 'no_such_name'"
+    )
