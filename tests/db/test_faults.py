@@ -8,15 +8,13 @@ only what happened.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +23,7 @@ import msgspec
 import pytest
 
 from tests.conftest import ROOT, query, write_migrations
+from tests.support.cluster import throwaway_cluster
 from tests.support.seed_files import seed_file
 from trenova_db.seeding.registry import sync_registry
 
@@ -425,57 +424,12 @@ def test_a_cut_worker_connection_stops_the_seed_run_and_says_what_was_recorded(
 
 # -- a server crash (throwaway cluster) --------------------------------------
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
 
 @pytest.fixture
-def crash_cluster() -> Any:
-    """A throwaway PostgreSQL cluster the test may crash (run as user postgres)."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL binaries in {PG_BIN} to make a throwaway cluster")
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser: initdb refuses root")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="trenova-crash-"))
-    root.chmod(0o777)
-    data = root / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    pg_ctl = [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log")]
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    try:
-        subprocess.run(
-            [
-                *as_postgres,
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run([*pg_ctl, "-o", options, "start"], check=True, capture_output=True)
-    except (subprocess.CalledProcessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot start a throwaway cluster: {exc}")
-
-    def crash() -> None:
-        subprocess.run(
-            [*pg_ctl, "-o", options, "-m", "immediate", "restart"], check=True, capture_output=True
-        )
-
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", crash
-    finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+def crash_cluster() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A throwaway PostgreSQL cluster the test may crash: (URL, crash and restart it)."""
+    with throwaway_cluster("trenova-crash-") as cluster:
+        yield cluster.url, cluster.restart_after_crash
 
 
 def test_a_server_crash_mid_run_never_leaves_a_noop_or_success_row(

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +23,7 @@ import msgspec
 import pytest
 
 from tests.conftest import ROOT, query, write_migrations
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+from tests.support.cluster import throwaway_cluster
 
 TLS_ONLY = "hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n"
 EITHER = "host all all 127.0.0.1/32 trust\n"
@@ -63,49 +60,13 @@ class Cluster(msgspec.Struct):
         return refused, [line.partition(OURS)[2] for line in lines if OURS in line]
 
 
-def _as_postgres() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: initdb refuses root")
-    return ["runuser", "-u", "postgres", "--"]
-
-
 def _cluster(hba: str) -> Iterator[Cluster]:
-    """A throwaway cluster (as in test_faults.py) with ssl=on and this pg_hba."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL binaries in {PG_BIN} to make a throwaway cluster")
+    """A throwaway cluster with ssl=on (a self-signed certificate) and this pg_hba."""
     if shutil.which("openssl") is None:
         pytest.skip("no openssl to make the throwaway cluster's certificate")
-    as_postgres = _as_postgres()
-    root = Path(tempfile.mkdtemp(prefix="trenova-tls-"))
-    root.chmod(0o777)
-    data, log = root / "data", root / "log"
-    crt, key = root / "server.crt", root / "server.key"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    pg_ctl = [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(log)]
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        f"-c ssl=on -c ssl_cert_file={crt} -c ssl_key_file={key} -c log_connections=on"
-    )
-    try:
-        subprocess.run(
-            [
-                *as_postgres,
-                str(PG_BIN / "initdb"),
-                "-N",
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-            ],
-            check=True,
-            capture_output=True,
-        )
+
+    def certificate_and_hba(root: Path, data: Path, as_postgres: bool) -> None:
+        crt, key = data / "server.crt", data / "server.key"  # relative to the data folder
         subprocess.run(
             [
                 "openssl",
@@ -131,15 +92,15 @@ def _cluster(hba: str) -> Iterator[Cluster]:
             shutil.chown(key, "postgres")
             shutil.chown(crt, "postgres")
         (data / "pg_hba.conf").write_text(hba)
-        subprocess.run([*pg_ctl, "-o", options, "start"], check=True, capture_output=True)
-    except (subprocess.CalledProcessError, OSError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"cannot start a throwaway cluster with TLS: {exc}")
-    try:
-        yield Cluster(f"postgresql://postgres@127.0.0.1:{port}/postgres", log)
-    finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+
+    with throwaway_cluster(
+        "trenova-tls-",
+        initdb=("-N",),
+        options="-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key "
+        "-c log_connections=on",
+        prepare=certificate_and_hba,
+    ) as cluster:
+        yield Cluster(cluster.url, cluster.log)
 
 
 @pytest.fixture(scope="module")
