@@ -245,7 +245,8 @@ def _when(item: MigrationItem | SeedItem) -> str:
         return ""
     # A batch's rows share a few seconds: each second formatted once (a
     # 1000-row status spent more on formatting dates than on the rest of a row).
-    key = (when.timestamp() // 1, when.tzinfo)
+    # Its fields, not timestamp(): an aware datetime's timestamp() is a subtraction.
+    key = (when.year, when.month, when.day, when.hour, when.minute, when.second, when.tzinfo)
     text = _SECONDS.get(key)
     if text is None:
         if len(_SECONDS) > 4096:
@@ -254,7 +255,7 @@ def _when(item: MigrationItem | SeedItem) -> str:
     return text
 
 
-_SECONDS: dict[tuple[float, object], str] = {}
+_SECONDS: dict[tuple[object, ...], str] = {}
 
 
 def _migrate(out: Output, r: MigrateReport) -> None:
@@ -382,24 +383,7 @@ def listed_migrations(
 def _status(out: Output, r: StatusReport) -> None:
     out.line(f"database {r.database} (schema {r.schema}, environment {r.environment})")
     listed, hidden = listed_migrations(r.migrations, verbose=out.verbose)
-    rows: list[tuple[str, ...]] = []
-    seconds: dict[tuple[object, ...], str] = {}  # as _when, inline: many rows
-    for m in listed:
-        when = m.applied_at
-        if when is None:
-            text = ""
-        else:
-            key = (
-                when.year,
-                when.month,
-                when.day,
-                when.hour,
-                when.minute,
-                when.second,
-                when.tzinfo,
-            )
-            text = seconds.get(key) or seconds.setdefault(key, when.isoformat(" ", "seconds")[:19])
-        rows.append((str(m.version), m.name, m.kind, m.state, text, str(m.batch or "")))
+    rows = [(str(m.version), m.name, m.kind, m.state, _when(m), str(m.batch or "")) for m in listed]
     title = "migrations"
     if hidden:
         title += (
